@@ -1,0 +1,29 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from django.views.static import serve
+
+from parlons.core import registry
+from parlons.core.views import healthz
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("healthz", healthz, name="healthz"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/", include("allauth.urls")),
+    path("me/", include("parlons.accounts.urls")),
+    path("backoffice/", include("parlons.backoffice.urls")),
+    path("api/v1/", include("parlons.api.urls")),
+    path("", include("parlons.core.urls")),
+    path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}),
+]
+
+# Each participation module's pages, mounted through the registry: the core never names a module.
+for _manifest in registry.all_modules():
+    if _manifest.urls:
+        urlpatterns.append(
+            path(
+                f"processes/<slug:process_slug>/{_manifest.key}/<int:component_id>/",
+                include((_manifest.urls, _manifest.key), namespace=_manifest.key),
+            )
+        )

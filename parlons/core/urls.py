@@ -1,0 +1,11 @@
+from django.urls import path
+
+from parlons.core import views
+
+app_name = "core"
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("processes/", views.process_list, name="process_list"),
+    path("processes/<slug:slug>/", views.process_detail, name="process_detail"),
+    path("processes/<slug:slug>/components/<int:component_id>/", views.component_detail, name="component_detail"),
+]
