@@ -16,14 +16,17 @@ from django.utils.translation import gettext_lazy as _
 
 from parlons.accounts.models import Membership, Role
 from parlons.common.errors import Conflict, PermissionDenied, ValidationFailed
-from parlons.core import permissions, registry
+from parlons.core import hooks, permissions, registry
 from parlons.core.models import (
+    Area,
     Component,
     DecisionDocument,
     DecisionEvent,
     Organisation,
     Phase,
     Process,
+    Service,
+    Topic,
 )
 
 
@@ -53,14 +56,23 @@ def organisation_create(
         raise ValidationFailed(_("The identifier must contain letters or digits."), field="slug")
     host = (host or "").strip().lower() or None
     if Organisation.objects.filter(slug=slug).exists():
-        raise Conflict(_("An organisation with the identifier “%(slug)s” already exists.") % {"slug": slug}, field="slug")
+        raise Conflict(
+            _("An organisation with the identifier “%(slug)s” already exists.") % {"slug": slug}, field="slug"
+        )
     if host and Organisation.objects.filter(host=host).exists():
-        raise Conflict(_("The host name “%(host)s” already belongs to an organisation.") % {"host": host}, field="host")
+        raise Conflict(
+            _("The host name “%(host)s” already belongs to an organisation.") % {"host": host}, field="host"
+        )
     if is_default:
         Organisation.objects.filter(is_default=True).update(is_default=False)
     org = Organisation(
-        slug=slug, name=name, host=host, is_default=is_default, languages=list(languages),
-        primary_colour=primary_colour, accent_colour=accent_colour,
+        slug=slug,
+        name=name,
+        host=host,
+        is_default=is_default,
+        languages=list(languages),
+        primary_colour=primary_colour,
+        accent_colour=accent_colour,
     )
     org.full_clean()
     org.save()
@@ -97,21 +109,42 @@ def process_create(
     while Process.objects.filter(organisation=organisation, slug=slug).exists():
         slug, n = f"{base[:95]}-{n}", n + 1
     process = Process.objects.create(
-        organisation=organisation, title=title, slug=slug, description=description, subtitle=subtitle,
-        start_date=start_date, end_date=end_date,
+        organisation=organisation,
+        title=title,
+        slug=slug,
+        description=description,
+        subtitle=subtitle,
+        start_date=start_date,
+        end_date=end_date,
         area=organisation.areas.filter(pk=area_id).first() if area_id else None,
-        image=image or "", image_alt=image_alt,
+        image=image or "",
+        image_alt=image_alt,
     )
     process.topics.set(organisation.topics.filter(pk__in=list(topic_ids)))
     return process
 
 
-_PROCESS_FIELDS = {"title", "subtitle", "description", "start_date", "end_date", "image", "image_alt", "weight"}
+_PROCESS_FIELDS = {
+    "title",
+    "subtitle",
+    "description",
+    "start_date",
+    "end_date",
+    "image",
+    "image_alt",
+    "weight",
+}
 
 
 @transaction.atomic
-def process_update(*, process: Process, by: Any, area_id: int | None = None, topic_ids: Iterable[int] | None = None,
-                   **fields: Any) -> Process:
+def process_update(
+    *,
+    process: Process,
+    by: Any,
+    area_id: int | None = None,
+    topic_ids: Iterable[int] | None = None,
+    **fields: Any,
+) -> Process:
     _require_admin(by, process.organisation)
     unknown = set(fields) - _PROCESS_FIELDS
     if unknown:
@@ -129,7 +162,11 @@ def process_update(*, process: Process, by: Any, area_id: int | None = None, top
 
 @transaction.atomic
 def process_set_visibility(
-    *, process: Process, by: Any, visibility: str, pilot_service_id: int | None = None,
+    *,
+    process: Process,
+    by: Any,
+    visibility: str,
+    pilot_service_id: int | None = None,
     pilot_user_emails: Iterable[str] = (),
 ) -> Process:
     """Draft, pilot (soft launch to one service or listed people) or public."""
@@ -148,10 +185,13 @@ def process_set_visibility(
         missing = sorted(set(emails) - {u.email.lower() for u in users})
         if missing:
             raise ValidationFailed(
-                _("No account with these e-mails: %(emails)s") % {"emails": ", ".join(missing)}, field="pilot_users"
+                _("No account with these e-mails: %(emails)s") % {"emails": ", ".join(missing)},
+                field="pilot_users",
             )
         if process.pilot_service is None and not users:
-            raise ValidationFailed(_("A pilot needs a service or at least one participant."), field="pilot_service")
+            raise ValidationFailed(
+                _("A pilot needs a service or at least one participant."), field="pilot_service"
+            )
         process.pilot_users.set(users)
     if visibility == Process.Visibility.PUBLIC and process.published_at is None:
         process.published_at = timezone.now()
@@ -161,15 +201,25 @@ def process_set_visibility(
 
 @transaction.atomic
 def phase_create(
-    *, process: Process, by: Any, title: str, description: str = "", start_date: date | None = None,
-    end_date: date | None = None, is_current: bool = False,
+    *,
+    process: Process,
+    by: Any,
+    title: str,
+    description: str = "",
+    start_date: date | None = None,
+    end_date: date | None = None,
+    is_current: bool = False,
 ) -> Phase:
     _require_admin(by, process.organisation)
     if start_date and end_date and end_date < start_date:
         raise ValidationFailed(_("The end date must be after the start date."), field="end_date")
     position = (process.phases.aggregate(m=Max("position"))["m"] or 0) + 1
     phase = Phase.objects.create(
-        process=process, title=title, description=description, start_date=start_date, end_date=end_date,
+        process=process,
+        title=title,
+        description=description,
+        start_date=start_date,
+        end_date=end_date,
         position=position,
     )
     if is_current:
@@ -209,7 +259,7 @@ def _validated_settings(module_key: str, data: dict[str, Any] | None) -> dict[st
         return merged
     form = manifest.settings_form(data=merged)
     if not form.is_valid():
-        errors = "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items())
+        errors = "; ".join(f"{k}: {' '.join(str(m) for m in v)}" for k, v in form.errors.items())
         raise ValidationFailed(_("Invalid settings: %(errors)s") % {"errors": errors}, field="settings")
     return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in form.cleaned_data.items()}
 
@@ -221,7 +271,9 @@ def _validated_permissions(process: Process, module_key: str, data: dict[str, An
     clean: dict[str, Any] = {}
     for action, rule in (data or {}).items():
         if manifest.action(action) is None:
-            raise ValidationFailed(_("Unknown action “%(action)s”.") % {"action": action}, field="permissions")
+            raise ValidationFailed(
+                _("Unknown action “%(action)s”.") % {"action": action}, field="permissions"
+            )
         phases = [int(p) for p in rule.get("phases", [])]
         if not set(phases) <= phase_ids:
             raise ValidationFailed(_("A phase does not belong to this process."), field="permissions")
@@ -234,7 +286,12 @@ def _validated_permissions(process: Process, module_key: str, data: dict[str, An
 
 @transaction.atomic
 def component_add(
-    *, process: Process, by: Any, module_key: str, name: str = "", settings: dict[str, Any] | None = None,
+    *,
+    process: Process,
+    by: Any,
+    module_key: str,
+    name: str = "",
+    settings: dict[str, Any] | None = None,
     permissions: dict[str, Any] | None = None,
 ) -> Component:
     """Add a module to a process, unpublished, with validated settings and action permissions."""
@@ -244,14 +301,22 @@ def component_add(
     assert manifest is not None
     weight = (process.components.aggregate(m=Max("weight"))["m"] or 0) + 1
     return Component.objects.create(
-        process=process, module_key=module_key, name=name or str(manifest.name), settings=clean_settings,
-        permissions=_validated_permissions(process, module_key, permissions), weight=weight,
+        process=process,
+        module_key=module_key,
+        name=name or str(manifest.name),
+        settings=clean_settings,
+        permissions=_validated_permissions(process, module_key, permissions),
+        weight=weight,
     )
 
 
 @transaction.atomic
 def component_configure(
-    *, component: Component, by: Any, name: str | None = None, settings: dict[str, Any] | None = None,
+    *,
+    component: Component,
+    by: Any,
+    name: str | None = None,
+    settings: dict[str, Any] | None = None,
     permissions: dict[str, Any] | None = None,
 ) -> Component:
     _require_admin(by, component.process.organisation)
@@ -315,6 +380,8 @@ def decision_record(
 
     Modules call this from their own services (``report_set_status``, ``proposal_answer``); the trail is
     append-only. Raises PermissionDenied unless ``by`` is staff of the organisation (``None`` = system).
+    Side effect: every ``hooks.decision_recorded_listeners`` runs in the same transaction (the ledger
+    appends a tamper-evident entry there).
     """
     if by is not None and not permissions.is_staff(by, organisation):
         raise PermissionDenied(_("Only the organisation's staff can record decisions."))
@@ -328,11 +395,345 @@ def decision_record(
         organisation=organisation,
         content_type=ContentType.objects.get_for_model(subject),
         object_id=str(subject.pk),
-        kind=kind, from_status=from_status, to_status=to_status, body=body.strip(), author=by,
-        author_role=author_role, is_public=is_public,
+        kind=kind,
+        from_status=from_status,
+        to_status=to_status,
+        body=body.strip(),
+        author=by,
+        author_role=author_role,
+        is_public=is_public,
     )
     for doc in documents:
         if not doc.get("title"):
             raise ValidationFailed(_("Each document needs a title."), field="documents")
-        DecisionDocument.objects.create(event=event, title=doc["title"], file=doc.get("file") or "", url=doc.get("url", ""))
+        DecisionDocument.objects.create(
+            event=event, title=doc["title"], file=doc.get("file") or "", url=doc.get("url", "")
+        )
+    for listener in hooks.decision_recorded_listeners:
+        listener(event)
     return event
+
+
+# --- Phases (edit and delete) ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def phase_update(
+    *, phase: Phase, by: Any, title: str, description: str = "", start_date: date | None = None,
+    end_date: date | None = None,
+) -> Phase:
+    """Change a phase's title, text and dates. Raises ValidationFailed when the end is before the start."""
+    _require_admin(by, phase.process.organisation)
+    if not title.strip():
+        raise ValidationFailed(_("A phase needs a title."), field="title")
+    if start_date and end_date and end_date < start_date:
+        raise ValidationFailed(_("The end date must be after the start date."), field="end_date")
+    phase.title, phase.description = title.strip(), description
+    phase.start_date, phase.end_date = start_date, end_date
+    phase.save()
+    return phase
+
+
+@transaction.atomic
+def phase_delete(*, phase: Phase, by: Any) -> None:
+    """Delete a phase and renumber the others.
+
+    Component permissions naming the phase lose it; an action that was open only in that phase is
+    disabled rather than left with no phase, which would mean "open in every phase".
+    """
+    _require_admin(by, phase.process.organisation)
+    process = phase.process
+    for component in Component.objects.filter(process=process):
+        changed = False
+        for rule in component.permissions.values():
+            phases = rule.get("phases") or []
+            if phase.pk in phases:
+                rule["phases"] = [p for p in phases if p != phase.pk]
+                if not rule["phases"]:
+                    rule["enabled"] = False
+                changed = True
+        if changed:
+            component.save(update_fields=["permissions"])
+    phase.delete()
+    for position, p in enumerate(process.phases.order_by("position", "id"), start=1):
+        if p.position != position:
+            Phase.objects.filter(pk=p.pk).update(position=position)
+
+
+# --- Organisation settings ---------------------------------------------------------------------------
+
+
+def _relative_luminance(hex_colour: str) -> float:
+    """WCAG 2 relative luminance of a #RRGGBB colour."""
+    channels = [int(hex_colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def contrast_ratio(colour_a: str, colour_b: str) -> float:
+    """WCAG 2 contrast ratio between two #RRGGBB colours (1 to 21)."""
+    la, lb = sorted((_relative_luminance(colour_a), _relative_luminance(colour_b)), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
+
+
+# WCAG AA for normal text: the primary colour is used for buttons and links on white.
+MIN_PRIMARY_CONTRAST = 4.5
+
+
+@transaction.atomic
+def organisation_update_branding(
+    *,
+    organisation: Organisation,
+    by: Any,
+    name: str,
+    description: str = "",
+    contact_email: str = "",
+    primary_colour: str,
+    accent_colour: str,
+    default_language: str,
+    languages: Iterable[str],
+    logo: UploadedFile | None = None,
+    logo_alt: str = "",
+    remove_logo: bool = False,
+) -> Organisation:
+    """Change the organisation's name, texts, logo, colours and languages (administrators only).
+
+    Raises ValidationFailed (with the field) when the primary colour contrasts less than 4.5:1 with
+    white, when a logo has no description, or when the default language is not among the languages.
+    """
+    _require_admin(by, organisation)
+    from django.conf import settings as django_settings
+    from django.core.exceptions import ValidationError
+
+    from parlons.core.models import hex_colour
+
+    for field, value in (("primary_colour", primary_colour), ("accent_colour", accent_colour)):
+        try:
+            hex_colour(value)
+        except ValidationError as exc:
+            raise ValidationFailed(exc.messages[0], field=field) from exc
+    ratio = contrast_ratio(primary_colour, "#ffffff")
+    if ratio < MIN_PRIMARY_CONTRAST:
+        raise ValidationFailed(
+            _(
+                "The primary colour is used for buttons and links on white: its contrast with white is "
+                "%(ratio).2f:1, it must be at least 4.5:1. Choose a darker colour."
+            )
+            % {"ratio": ratio},
+            field="primary_colour",
+        )
+    known = {code for code, _name in django_settings.LANGUAGES}
+    languages = [code for code in languages if code in known]
+    if not languages:
+        raise ValidationFailed(_("Choose at least one language."), field="languages")
+    if default_language not in languages:
+        raise ValidationFailed(_("The default language must be one of the languages."), field="default_language")
+    if not name.strip():
+        raise ValidationFailed(_("The organisation needs a name."), field="name")
+    removing = remove_logo and not logo
+    # Checked before any assignment so that a refused change leaves the instance as it was.
+    if (logo or (organisation.logo and not removing)) and not logo_alt.strip():
+        raise ValidationFailed(_("Describe the logo for people who cannot see it."), field="logo_alt")
+    if removing:
+        organisation.logo = ""  # type: ignore[assignment]
+        logo_alt = ""
+    elif logo:
+        organisation.logo = logo  # type: ignore[assignment]
+    organisation.name, organisation.description, organisation.contact_email = name.strip(), description, contact_email
+    organisation.primary_colour, organisation.accent_colour = primary_colour.lower(), accent_colour.lower()
+    organisation.default_language, organisation.languages = default_language, languages
+    organisation.logo_alt = logo_alt.strip()
+    organisation.save()
+    return organisation
+
+
+# --- Districts, topics, services -------------------------------------------------------------------
+
+
+def _clean_slug(model: Any, organisation: Organisation, slug: str, name: str, instance: Any = None) -> str:
+    slug = slugify(slug or name)[:80]
+    if not slug:
+        raise ValidationFailed(_("The identifier must contain letters or digits."), field="slug")
+    clash = model.objects.filter(organisation=organisation, slug=slug)
+    if instance is not None:
+        clash = clash.exclude(pk=instance.pk)
+    if clash.exists():
+        raise Conflict(_("The identifier “%(slug)s” is already used.") % {"slug": slug}, field="slug")
+    return slug
+
+
+def _clean_geometry(geometry: Any) -> Any:
+    """A valid WGS84 MultiPolygon (a Polygon is wrapped), or None."""
+    from django.contrib.gis.geos import MultiPolygon, Polygon
+
+    if geometry is None:
+        return None
+    if isinstance(geometry, Polygon):
+        geometry = MultiPolygon(geometry, srid=geometry.srid or 4326)
+    if not isinstance(geometry, MultiPolygon):
+        raise ValidationFailed(_("The boundary must be a Polygon or a MultiPolygon."), field="geometry")
+    if geometry.srid not in (None, 4326):
+        raise ValidationFailed(_("The boundary must use WGS84 longitude/latitude (EPSG:4326)."), field="geometry")
+    geometry.srid = 4326
+    if not geometry.valid:
+        raise ValidationFailed(
+            _("The boundary is not a valid polygon: %(reason)s") % {"reason": geometry.valid_reason}, field="geometry"
+        )
+    return geometry
+
+
+@transaction.atomic
+def area_create(
+    *, organisation: Organisation, by: Any, name: str, slug: str = "", code: str = "", geometry: Any = None
+) -> Area:
+    """Add a district. ``geometry`` is a GEOS Polygon/MultiPolygon in WGS84 or None. Administrators only."""
+    _require_admin(by, organisation)
+    return Area.objects.create(
+        organisation=organisation, name=name.strip(), slug=_clean_slug(Area, organisation, slug, name), code=code,
+        geometry=_clean_geometry(geometry),
+    )
+
+
+@transaction.atomic
+def area_update(
+    *, area: Area, by: Any, name: str, slug: str = "", code: str = "", geometry: Any = None,
+    keep_geometry: bool = True,
+) -> Area:
+    """Change a district; with ``geometry=None`` and ``keep_geometry`` the boundary stays as it was."""
+    _require_admin(by, area.organisation)
+    area.slug = _clean_slug(Area, area.organisation, slug, name, instance=area)
+    area.name, area.code = name.strip(), code
+    if geometry is not None or not keep_geometry:
+        area.geometry = _clean_geometry(geometry)
+    area.save()
+    return area
+
+
+@transaction.atomic
+def topic_create(*, organisation: Organisation, by: Any, name: str, slug: str = "", description: str = "") -> Topic:
+    _require_admin(by, organisation)
+    return Topic.objects.create(
+        organisation=organisation, name=name.strip(), slug=_clean_slug(Topic, organisation, slug, name),
+        description=description,
+    )
+
+
+@transaction.atomic
+def topic_update(*, topic: Topic, by: Any, name: str, slug: str = "", description: str = "") -> Topic:
+    _require_admin(by, topic.organisation)
+    topic.slug = _clean_slug(Topic, topic.organisation, slug, name, instance=topic)
+    topic.name, topic.description = name.strip(), description
+    topic.save()
+    return topic
+
+
+@transaction.atomic
+def service_create(
+    *, organisation: Organisation, by: Any, name: str, slug: str = "", email: str = "", description: str = ""
+) -> Service:
+    """Add a department of the town hall; its agents handle contributions routed to it."""
+    _require_admin(by, organisation)
+    return Service.objects.create(
+        organisation=organisation, name=name.strip(), slug=_clean_slug(Service, organisation, slug, name),
+        email=email, description=description,
+    )
+
+
+@transaction.atomic
+def service_update(
+    *, service: Service, by: Any, name: str, slug: str = "", email: str = "", description: str = ""
+) -> Service:
+    _require_admin(by, service.organisation)
+    service.slug = _clean_slug(Service, service.organisation, slug, name, instance=service)
+    service.name, service.email, service.description = name.strip(), email, description
+    service.save()
+    return service
+
+
+@transaction.atomic
+def area_delete(*, area: Area, by: Any) -> None:
+    """Delete a district; processes and people that referred to it keep no district."""
+    _require_admin(by, area.organisation)
+    area.delete()
+
+
+@transaction.atomic
+def topic_delete(*, topic: Topic, by: Any) -> None:
+    _require_admin(by, topic.organisation)
+    topic.delete()
+
+
+@transaction.atomic
+def service_delete(*, service: Service, by: Any) -> None:
+    """Delete a service; its agents stay agents without a service, its pilots lose their pilot service."""
+    _require_admin(by, service.organisation)
+    service.delete()
+
+
+# --- Members ----------------------------------------------------------------------------------------
+
+
+def _ensure_an_admin_remains(membership: Membership) -> None:
+    """An organisation must keep an administrator, or nobody could manage it any more."""
+    if membership.role != Role.ADMIN:
+        return
+    others = Membership.objects.filter(organisation_id=membership.organisation_id, role=Role.ADMIN).exclude(
+        pk=membership.pk
+    )
+    if not others.exists():
+        raise Conflict(
+            _("This is the last administrator of the organisation: name another administrator first."), field="role"
+        )
+
+
+@transaction.atomic
+def membership_set_role(*, membership: Membership, by: Any, role: str, service_id: int | None = None) -> Membership:
+    """Change a member's role and service. Raises Conflict when it would demote the last administrator."""
+    _require_admin(by, membership.organisation)
+    if role not in Role.values:
+        raise ValidationFailed(_("Unknown role."), field="role")
+    # Lock the organisation's admin rows so two concurrent demotions cannot both pass the check.
+    list(Membership.objects.select_for_update().filter(organisation_id=membership.organisation_id, role=Role.ADMIN))
+    if role != Role.ADMIN:
+        _ensure_an_admin_remains(membership)
+    service = None
+    if service_id:
+        service = Service.objects.filter(organisation_id=membership.organisation_id, pk=service_id).first()
+        if service is None:
+            raise ValidationFailed(_("Unknown service."), field="service")
+    membership.role, membership.service = role, service
+    membership.save(update_fields=["role", "service", "updated_at"])
+    return membership
+
+
+@transaction.atomic
+def membership_add(
+    *, organisation: Organisation, by: Any, email: str, role: str = Role.CITIZEN, service_id: int | None = None
+) -> Membership:
+    """Give a person (found by e-mail, or created without password: they sign in by e-mail code) a role.
+
+    A person who is already a member keeps their membership and gets the new role and service.
+    """
+    _require_admin(by, organisation)
+    from django.core.exceptions import ValidationError
+    from django.core.validators import validate_email
+
+    from parlons.accounts.services import membership_ensure, user_get_or_create
+
+    email = email.strip()
+    try:
+        validate_email(email)
+    except ValidationError as exc:
+        raise ValidationFailed(_("Enter a valid e-mail address."), field="email") from exc
+    user = user_get_or_create(email=email)
+    membership = membership_ensure(user=user, organisation=organisation)
+    return membership_set_role(membership=membership, by=by, role=role, service_id=service_id)
+
+
+@transaction.atomic
+def membership_remove(*, membership: Membership, by: Any) -> None:
+    """Remove a person from the organisation (the account stays). Never the last administrator."""
+    _require_admin(by, membership.organisation)
+    list(Membership.objects.select_for_update().filter(organisation_id=membership.organisation_id, role=Role.ADMIN))
+    _ensure_an_admin_remains(membership)
+    membership.delete()

@@ -27,7 +27,9 @@ class AreaFactory(factory.django.DjangoModelFactory):
     slug = factory.Sequence(lambda n: f"quartier-{n}")
     name = factory.Sequence(lambda n: f"Quartier {n}")
     geometry = factory.LazyFunction(
-        lambda: MultiPolygon(Polygon(((2.0, 48.0), (2.01, 48.0), (2.01, 48.01), (2.0, 48.01), (2.0, 48.0))), srid=4326)
+        lambda: MultiPolygon(
+            Polygon(((2.0, 48.0), (2.01, 48.0), (2.01, 48.01), (2.0, 48.01), (2.0, 48.0))), srid=4326
+        )
     )
 
 
@@ -107,3 +109,54 @@ class ComponentFactory(factory.django.DjangoModelFactory):
     module_key = "pages"
     name = "Informations"
     published_at = factory.LazyFunction(lambda: __import__("django.utils.timezone").utils.timezone.now())
+
+
+def _decision_event(org):
+    from parlons.core.models import DecisionEvent
+    from parlons.core.services import decision_record
+
+    process = ProcessFactory(organisation=org)
+    return decision_record(organisation=org, subject=process, by=None, kind=DecisionEvent.Kind.ANSWER, body="Réponse")
+
+
+def _decision_document(org):
+    from parlons.core.models import DecisionDocument
+
+    return DecisionDocument.objects.create(event=_decision_event(org), title="Délibération", url="https://example.test/d")
+
+
+def _census_import(org):
+    from parlons.accounts.models import CensusImport
+
+    return CensusImport.objects.create(organisation=org, filename="recensement.csv", rows=0)
+
+
+def _api_token(org):
+    import hashlib
+    import secrets
+
+    from parlons.accounts.models import ApiToken
+
+    plaintext = secrets.token_urlsafe(24)
+    return ApiToken.objects.create(
+        organisation=org, user=UserFactory(), name="jeton", prefix=plaintext[:8],
+        digest=hashlib.sha256(plaintext.encode()).hexdigest(),
+    )
+
+
+# How to make one instance of each tenant model for a given organisation: the tenant isolation test
+# (parlons/core/tests/test_tenant_isolation.py) requires an entry for every TenantModel of every app.
+TENANT_BUILDERS = {
+    "core.Area": lambda org: AreaFactory(organisation=org),
+    "core.Topic": lambda org: TopicFactory(organisation=org),
+    "core.Service": lambda org: ServiceFactory(organisation=org),
+    "core.Process": lambda org: ProcessFactory(organisation=org),
+    "core.Phase": lambda org: PhaseFactory(process=ProcessFactory(organisation=org)),
+    "core.Component": lambda org: ComponentFactory(process=ProcessFactory(organisation=org)),
+    "core.DecisionEvent": _decision_event,
+    "core.DecisionDocument": _decision_document,
+    "accounts.Membership": lambda org: MembershipFactory(organisation=org),
+    "accounts.CensusImport": lambda org: _census_import(org),
+    "accounts.CensusEntry": lambda org: _census_import(org).entries.create(organisation=org, digest=f"{org.pk:064x}"),
+    "accounts.ApiToken": lambda org: _api_token(org),
+}

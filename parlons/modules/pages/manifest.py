@@ -10,7 +10,9 @@ from parlons.core.models import Component
 
 
 class PagesSettingsForm(forms.Form):
-    show_table_of_contents = forms.BooleanField(label=_("Show the list of pages"), required=False, initial=True)
+    show_table_of_contents = forms.BooleanField(
+        label=_("Show the list of pages"), required=False, initial=True
+    )
 
 
 def _stats(component: Component) -> dict[str, int]:
@@ -32,10 +34,18 @@ def _seed(component: Component) -> None:
 
     if Page.objects.filter(component=component).exists():
         return
-    page_save(component=component, by=None, title=str(_("About this process")),
-              body=str(_("Why the town asks for your opinion, how it will decide, and when.")))
-    page_save(component=component, by=None, title=str(_("Frequently asked questions")),
-              body=str(_("Who can take part? Everyone who lives, works or studies in the town.")))
+    page_save(
+        component=component,
+        by=None,
+        title=str(_("About this process")),
+        body=str(_("Why the town asks for your opinion, how it will decide, and when.")),
+    )
+    page_save(
+        component=component,
+        by=None,
+        title=str(_("Frequently asked questions")),
+        body=str(_("Who can take part? Everyone who lives, works or studies in the town.")),
+    )
 
 
 manifest = registry.register(
@@ -45,8 +55,11 @@ manifest = registry.register(
         description=_("Pages that explain the process: context, calendar, frequently asked questions."),
         icon="file-text",
         app_label="pages",
-        actions=(registry.Action(key="read", label=_("Read the information pages"), default_level=0,
-                                 anonymous_allowed=True),),
+        actions=(
+            registry.Action(
+                key="read", label=_("Read the information pages"), default_level=0, anonymous_allowed=True
+            ),
+        ),
         settings_form=PagesSettingsForm,
         default_settings={"show_table_of_contents": True},
         permissions={"read": lambda user, component, obj=None: True},

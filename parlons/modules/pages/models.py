@@ -26,3 +26,11 @@ class Page(TenantModel, TimeStampedModel):
 
     def __str__(self) -> str:
         return self.title
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse(
+            "pages:detail",
+            kwargs={"process_slug": self.component.process.slug, "component_id": self.component_id, "slug": self.slug},
+        )

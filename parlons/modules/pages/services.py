@@ -14,7 +14,9 @@ from parlons.modules.pages.models import Page
 
 
 @transaction.atomic
-def page_save(*, component: Component, by: Any, title: str, body: str, slug: str = "", page: Page | None = None) -> Page:
+def page_save(
+    *, component: Component, by: Any, title: str, body: str, slug: str = "", page: Page | None = None
+) -> Page:
     """Create or update an information page. Only the organisation's administrators (or the system, by=None)."""
     if by is not None and not permissions.is_admin(by, component.process.organisation):
         raise PermissionDenied(_("Only administrators can edit pages."))

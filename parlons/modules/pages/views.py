@@ -13,7 +13,9 @@ def _component(request: HttpRequest, process_slug: str, component_id: int) -> Co
     try:
         component = access_component(
             organisation=request.organisation,  # type: ignore[attr-defined]
-            user=request.user, process_slug=process_slug, component_id=component_id,
+            user=request.user,
+            process_slug=process_slug,
+            component_id=component_id,
         )
     except NotFound as exc:
         raise Http404 from exc
@@ -25,7 +27,9 @@ def _component(request: HttpRequest, process_slug: str, component_id: int) -> Co
 def index(request: HttpRequest, process_slug: str, component_id: int) -> HttpResponse:
     component = _component(request, process_slug, component_id)
     pages = list(page_list(component=component))
-    return render(request, "pages/index.html", {"component": component, "process": component.process, "pages": pages})
+    return render(
+        request, "pages/index.html", {"component": component, "process": component.process, "pages": pages}
+    )
 
 
 def detail(request: HttpRequest, process_slug: str, component_id: int, slug: str) -> HttpResponse:
@@ -35,4 +39,8 @@ def detail(request: HttpRequest, process_slug: str, component_id: int, slug: str
     except NotFound as exc:
         raise Http404 from exc
     pages = list(page_list(component=component))
-    return render(request, "pages/detail.html", {"component": component, "process": component.process, "page": page, "pages": pages})
+    return render(
+        request,
+        "pages/detail.html",
+        {"component": component, "process": component.process, "page": page, "pages": pages},
+    )

@@ -1,0 +1,1 @@
+"""Back-office pages: thin views that read through selectors and write through services."""
