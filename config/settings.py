@@ -6,7 +6,7 @@ file e-mail backend). ``PARLONS_ENV=production`` switches on the production hard
 
 from __future__ import annotations
 
-import os
+import sys
 from pathlib import Path
 
 import environ
@@ -15,7 +15,9 @@ from django.utils.translation import gettext_lazy as _
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
 
-PARLONS_ENV = env.str("PARLONS_ENV", default="embedded")  # embedded | production | test
+# embedded | production | test; a pytest run is a test run whatever the caller's environment says.
+PARLONS_ENV = "test" if "pytest" in sys.modules else env.str("PARLONS_ENV", default="embedded")
+TESTING = PARLONS_ENV == "test"
 PRODUCTION = PARLONS_ENV == "production"
 DATA_DIR = Path(env.str("PARLONS_DATA_DIR", default=str(BASE_DIR / "var"))).resolve()
 DATA_DIR.mkdir(parents=True, exist_ok=True)
@@ -56,6 +58,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.gis",
     "django.contrib.humanize",
+    # Before allauth, so that our templates (allauth pages in the site's theme) override allauth's own.
+    "parlons.accounts",
     "allauth",
     "allauth.account",
     "allauth.socialaccount",
@@ -65,15 +69,16 @@ INSTALLED_APPS = [
     "csp",
     "huey.contrib.djhuey",
     "parlons.common",
-    "parlons.accounts",
     "parlons.core",
     "parlons.geo",
     "parlons.notifications",
+    "parlons.ledger",
     "parlons.backoffice",
     "parlons.api",
     "parlons.web",
     # Participation modules: adding one here is all it takes (see docs/architecture.md).
     "parlons.modules.pages",
+    "parlons.modules.reports",
 ]
 
 MIDDLEWARE = [
@@ -125,7 +130,10 @@ if DATABASE_URL:
         _db["ENGINE"] = "django.contrib.gis.db.backends.postgis"
         # Django's own connection pool (psycopg 3); persistent connections are incompatible with it.
         _db["CONN_MAX_AGE"] = 0
-        _db.setdefault("OPTIONS", {})["pool"] = {"min_size": 1, "max_size": env.int("PARLONS_DB_POOL", default=8)}
+        _db.setdefault("OPTIONS", {})["pool"] = {
+            "min_size": 1,
+            "max_size": env.int("PARLONS_DB_POOL", default=8),
+        }
     DATABASES = {"default": _db}
 else:
     DATABASES = {
@@ -134,6 +142,8 @@ else:
             "NAME": str(DATA_DIR / "parlons.sqlite3"),
             "CONN_MAX_AGE": 600,
             "OPTIONS": {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"},
+            # In memory for tests (one per xdist worker, shared with live-server threads).
+            "TEST": {"NAME": ":memory:"},
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -162,6 +172,8 @@ else:
         "filename": str(DATA_DIR / "tasks.sqlite3"),
         "immediate": env.bool("PARLONS_TASKS_IMMEDIATE", default=False),
     }
+if TESTING:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 HUEY["consumer"] = {"workers": env.int("PARLONS_WORKERS", default=2), "worker_type": "thread"}
 
 # --- Auth -------------------------------------------------------------------------------------------
@@ -186,6 +198,9 @@ ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_UNIQUE_EMAIL = True
+# Say plainly that an e-mail is already registered (sign-up, code, reset): residents who forgot they have an
+# account must not be left waiting for a message; the rate limits below keep enumeration slow.
+ACCOUNT_PREVENT_ENUMERATION = False
 ACCOUNT_LOGIN_BY_CODE_ENABLED = True
 ACCOUNT_LOGIN_BY_CODE_MAX_ATTEMPTS = 3
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
@@ -209,6 +224,8 @@ FRANCECONNECT_CLIENT_ID = env.str("FRANCECONNECT_CLIENT_ID", default="")
 FRANCECONNECT_CLIENT_SECRET = env.str("FRANCECONNECT_CLIENT_SECRET", default="")
 SOCIALACCOUNT_PROVIDERS = {
     "openid_connect": {
+        # allauth's provider with the nonce it lacks (FranceConnect requires one; see parlons/accounts/franceconnect).
+        "provider_class": "parlons.accounts.franceconnect.provider.FranceConnectProvider",
         "OAUTH_PKCE_ENABLED": True,
         "APPS": (
             [
@@ -259,6 +276,7 @@ USE_TZ = True
 # --- Static and media -------------------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)
 STATICFILES_DIRS = [
     ("vendor/htmx", BASE_DIR / "node_modules" / "htmx.org" / "dist"),
     ("vendor/leaflet", BASE_DIR / "node_modules" / "leaflet" / "dist"),
@@ -270,7 +288,7 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
-        if not env.bool("PARLONS_PLAIN_STATIC", default=False)
+        if not (TESTING or env.bool("PARLONS_PLAIN_STATIC", default=False))
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
