@@ -7,17 +7,25 @@ from huey import crontab  # noqa: F401
 from huey.contrib.djhuey import task
 
 
+class _RenderedMime:
+    """An already-rendered MIME message, as the mail backends expect ``EmailMessage.message()`` to be."""
+
+    def __init__(self, raw: bytes) -> None:
+        self._raw = raw.replace(b"\r\n", b"\n")
+
+    def as_bytes(self, unixfrom: bool = False, linesep: str = "\n") -> bytes:
+        return self._raw.replace(b"\n", linesep.encode())
+
+
 class _RawMessage(EmailMessage):
-    """Carries an already-rendered MIME message (headers, alternatives, attachments) unchanged."""
+    """Carries a rendered message (headers, alternatives, attachments) from the web process to the worker."""
 
     def __init__(self, raw: bytes, from_email: str, recipients: list[str]) -> None:
         super().__init__(from_email=from_email, to=recipients)
         self._raw = raw
 
     def message(self, *, policy=None):  # type: ignore[override]
-        import email
-
-        return email.message_from_bytes(self._raw)
+        return _RenderedMime(self._raw)
 
     def recipients(self) -> list[str]:
         return list(self.to)
