@@ -13,10 +13,15 @@ class UserLanguageMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        # LocaleMiddleware reads the cookie; with no cookie yet, fall back on the organisation's default
-        # language rather than the browser's Accept-Language, so that a French town is French first.
+        # LocaleMiddleware reads the cookie; with no cookie yet (a new browser), use the person's saved
+        # language, else the organisation's default rather than the browser's Accept-Language, so that a
+        # French town is French first.
         if settings.LANGUAGE_COOKIE_NAME not in request.COOKIES:
+            user = getattr(request, "user", None)
             org = getattr(request, "organisation", None)
-            lang = org.default_language if org is not None else settings.LANGUAGE_CODE
+            if user is not None and user.is_authenticated and user.language:
+                lang = user.language
+            else:
+                lang = org.default_language if org is not None else settings.LANGUAGE_CODE
             request.COOKIES[settings.LANGUAGE_COOKIE_NAME] = lang
         return self.get_response(request)

@@ -81,26 +81,41 @@ STAFF_ROLES = frozenset({Role.AGENT, Role.MODERATOR, Role.ADMIN})
 class Membership(TenantModel, TimeStampedModel):
     """A person in one organisation: role, service, profile and verification there."""
 
-    organisation = models.ForeignKey("core.Organisation", on_delete=models.CASCADE, related_name="memberships")
+    organisation = models.ForeignKey(
+        "core.Organisation", on_delete=models.CASCADE, related_name="memberships"
+    )
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(_("role"), max_length=12, choices=Role, default=Role.CITIZEN)
     service = models.ForeignKey(
-        "core.Service", verbose_name=_("service"), null=True, blank=True, on_delete=models.SET_NULL,
+        "core.Service",
+        verbose_name=_("service"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="members",
     )
     home_area = models.ForeignKey(
-        "core.Area", verbose_name=_("district"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "core.Area",
+        verbose_name=_("district"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     home_address = models.CharField(_("home address"), max_length=300, blank=True)
     home_point = gis_models.PointField(_("home position"), srid=4326, null=True, blank=True)
-    interests = models.ManyToManyField("core.Topic", verbose_name=_("topics of interest"), blank=True, related_name="+")
+    interests = models.ManyToManyField(
+        "core.Topic", verbose_name=_("topics of interest"), blank=True, related_name="+"
+    )
     notification_preferences = models.JSONField(_("notification preferences"), default=dict, blank=True)
     census_verified_at = models.DateTimeField(_("census check"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("membership")
         verbose_name_plural = _("memberships")
-        constraints = [models.UniqueConstraint(fields=["organisation", "user"], name="one_membership_per_org")]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "user"], name="one_membership_per_org")
+        ]
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.organisation_id} ({self.role})"
@@ -113,7 +128,9 @@ class Membership(TenantModel, TimeStampedModel):
 class CensusEntry(TenantModel):
     """One resident of the census, stored only as a keyed hash of the normalised identifiers."""
 
-    organisation = models.ForeignKey("core.Organisation", on_delete=models.CASCADE, related_name="census_entries")
+    organisation = models.ForeignKey(
+        "core.Organisation", on_delete=models.CASCADE, related_name="census_entries"
+    )
     digest = models.CharField(max_length=64)
     area = models.ForeignKey("core.Area", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     batch = models.ForeignKey("CensusImport", on_delete=models.CASCADE, related_name="entries")
@@ -122,7 +139,9 @@ class CensusEntry(TenantModel):
     )
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["organisation", "digest"], name="census_digest_per_org")]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "digest"], name="census_digest_per_org")
+        ]
         verbose_name = _("census entry")
         verbose_name_plural = _("census entries")
 
@@ -131,7 +150,9 @@ class CensusEntry(TenantModel):
 
 
 class CensusImport(TenantModel, TimeStampedModel):
-    organisation = models.ForeignKey("core.Organisation", on_delete=models.CASCADE, related_name="census_imports")
+    organisation = models.ForeignKey(
+        "core.Organisation", on_delete=models.CASCADE, related_name="census_imports"
+    )
     uploaded_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
     filename = models.CharField(max_length=255)
     rows = models.PositiveIntegerField(default=0)

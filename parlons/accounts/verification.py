@@ -23,9 +23,12 @@ def level_for(user: Any, organisation: Any) -> Level:
         return Level.FRANCECONNECT
     from parlons.accounts.models import Membership
 
-    if organisation is not None and Membership.objects.filter(
-        user=user, organisation=organisation, census_verified_at__isnull=False
-    ).exists():
+    if (
+        organisation is not None
+        and Membership.objects.filter(
+            user=user, organisation=organisation, census_verified_at__isnull=False
+        ).exists()
+    ):
         return Level.CENSUS
     from allauth.account.models import EmailAddress
 

@@ -24,14 +24,22 @@ class Organisation(TimeStampedModel):
     slug = models.SlugField(_("identifier"), max_length=60, unique=True)
     name = models.CharField(_("name"), max_length=200)
     host = models.CharField(
-        _("host name"), max_length=253, unique=True, null=True, blank=True,
+        _("host name"),
+        max_length=253,
+        unique=True,
+        null=True,
+        blank=True,
         help_text=_("e.g. participer.ville.fr; empty in embedded mode"),
     )
     is_default = models.BooleanField(_("default organisation"), default=False)
     logo = models.ImageField(_("logo"), upload_to="organisations/logos/", blank=True)
     logo_alt = models.CharField(_("logo description"), max_length=200, blank=True)
-    primary_colour = models.CharField(_("primary colour"), max_length=7, default="#1d4e89", validators=[hex_colour])
-    accent_colour = models.CharField(_("accent colour"), max_length=7, default="#b34700", validators=[hex_colour])
+    primary_colour = models.CharField(
+        _("primary colour"), max_length=7, default="#1d4e89", validators=[hex_colour]
+    )
+    accent_colour = models.CharField(
+        _("accent colour"), max_length=7, default="#b34700", validators=[hex_colour]
+    )
     languages = models.JSONField(_("languages"), default=list, blank=True)
     default_language = models.CharField(_("default language"), max_length=8, default="fr")
     description = models.TextField(_("description"), blank=True)
@@ -127,19 +135,33 @@ class Process(TenantModel, TimeStampedModel):
     image = models.ImageField(_("image"), upload_to="processes/", blank=True)
     image_alt = models.CharField(_("image description"), max_length=200, blank=True)
     area = models.ForeignKey(
-        Area, verbose_name=_("district"), null=True, blank=True, on_delete=models.SET_NULL, related_name="processes"
+        Area,
+        verbose_name=_("district"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="processes",
     )
     topics = models.ManyToManyField(Topic, verbose_name=_("topics"), blank=True, related_name="processes")
     start_date = models.DateField(_("start date"), null=True, blank=True)
     end_date = models.DateField(_("end date"), null=True, blank=True)
-    visibility = models.CharField(_("visibility"), max_length=10, choices=Visibility, default=Visibility.DRAFT)
+    visibility = models.CharField(
+        _("visibility"), max_length=10, choices=Visibility, default=Visibility.DRAFT
+    )
     published_at = models.DateTimeField(_("published at"), null=True, blank=True)
     pilot_service = models.ForeignKey(
-        Service, verbose_name=_("pilot service"), null=True, blank=True, on_delete=models.SET_NULL,
+        Service,
+        verbose_name=_("pilot service"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="pilot_processes",
     )
     pilot_users = models.ManyToManyField(
-        settings.AUTH_USER_MODEL, verbose_name=_("pilot participants"), blank=True, related_name="pilot_processes"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("pilot participants"),
+        blank=True,
+        related_name="pilot_processes",
     )
     weight = models.IntegerField(_("order"), default=0)
 

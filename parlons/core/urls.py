@@ -7,5 +7,9 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("processes/", views.process_list, name="process_list"),
     path("processes/<slug:slug>/", views.process_detail, name="process_detail"),
-    path("processes/<slug:slug>/components/<int:component_id>/", views.component_detail, name="component_detail"),
+    path(
+        "processes/<slug:slug>/components/<int:component_id>/",
+        views.component_detail,
+        name="component_detail",
+    ),
 ]

@@ -48,7 +48,8 @@ def _open_actions(request: HttpRequest, process: Process) -> list[str]:
 def home(request: HttpRequest) -> HttpResponse:
     org = request.organisation  # type: ignore[attr-defined]
     processes = list(selectors.process_list(organisation=org, user=request.user))
-    open_processes, other = [], []
+    open_processes: list[Process] = []
+    other: list[Process] = []
     for process in processes:
         process.actions = _open_actions(request, process)  # type: ignore[attr-defined]
         (open_processes if process.current_phase() else other).append(process)
@@ -82,7 +83,14 @@ def process_detail(request: HttpRequest, slug: str) -> HttpResponse:
             if not permissions.action_rule(component, action.key).get("enabled", True):
                 continue
             actions.append({"label": action.label, "allowed": decision.allowed, "reason": decision.reason})
-        items.append({"component": component, "manifest": manifest, "url": _component_url(component), "actions": actions})
+        items.append(
+            {
+                "component": component,
+                "manifest": manifest,
+                "url": _component_url(component),
+                "actions": actions,
+            }
+        )
     phases = list(process.phases.all())
     return render(
         request,
