@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     # Participation modules: adding one here is all it takes (see docs/architecture.md).
     "parlons.modules.pages",
     "parlons.modules.reports",
+    "parlons.modules.budgets",
 ]
 
 MIDDLEWARE = [
@@ -341,3 +342,17 @@ LOGGING = {
 
 # Census identifiers are stored only as keyed hashes (HMAC-SHA256) with this key.
 PARLONS_CENSUS_PEPPER = env.str("PARLONS_CENSUS_PEPPER", default=SECRET_KEY)
+
+# --- Integrations ---------------------------------------------------------------------------------
+# Absolute links in e-mails for organisations without a host name of their own.
+PARLONS_BASE_URL = env.str("PARLONS_BASE_URL", default="http://127.0.0.1:8000")
+# Geocoding: "geoplateforme" (the French national service) or "fake" (a local gazetteer); tests always use the fake.
+PARLONS_GEOCODER = env.str("PARLONS_GEOCODER", default="geoplateforme" if PRODUCTION else "fake")
+PARLONS_GEOCODER_URL = env.str("PARLONS_GEOCODER_URL", default="https://data.geopf.fr/geocodage")
+PARLONS_API_RATE_ANONYMOUS = env.str("PARLONS_API_RATE_ANONYMOUS", default="300/m")
+PARLONS_API_RATE_PERSON = env.str("PARLONS_API_RATE_PERSON", default="1200/m")
+# Transparency log: key-encryption key of the organisations' signing keys (base64 of 32 bytes); when empty,
+# a key file is created in PARLONS_DATA_DIR/keys (embedded mode). Tests use a fixed throw-away key.
+PARLONS_LEDGER_KEK = env.str(
+    "PARLONS_LEDGER_KEK", default="dGVzdC1vbmx5LWtleS1lbmNyeXB0aW9uLWtleS0zMmI=" if TESTING else ""
+)

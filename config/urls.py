@@ -12,8 +12,12 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("allauth.urls")),
     path("me/", include("parlons.accounts.urls")),
+    path("backoffice/census/", include("parlons.accounts.backoffice_urls")),
     path("backoffice/", include("parlons.backoffice.urls")),
     path("api/v1/", include("parlons.api.urls")),
+    # Open311 GeoReport v2 (per organisation, by host), served by the reports module's adapter.
+    path("open311/v2/", include("parlons.modules.reports.open311.urls")),
+    path("ledger/", include("parlons.ledger.urls")),
     path("", include("parlons.core.urls")),
     path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}),
 ]

@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ReportsConfig(AppConfig):
+    name = "parlons.modules.reports"
+    label = "reports"
+    verbose_name = _("Reports of local problems")
+
+    def ready(self) -> None:
+        # Registers the periodic task with huey's consumer.
+        from parlons.modules.reports import tasks  # noqa: F401

@@ -1,0 +1,102 @@
+"""Declares the ``reports`` module to the core registry."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+from parlons.core import registry
+from parlons.core.models import Component
+from parlons.modules.reports.settings import DEFAULTS, ReportsSettingsForm, settings_of
+
+
+def _stats(component: Component) -> dict[str, int | float]:
+    from parlons.modules.reports.selectors import report_stats
+
+    return report_stats(component=component)
+
+
+def _texts(component: Component) -> Iterator[tuple[str, str, str | None]]:
+    from parlons.modules.reports.models import Report
+
+    rows = Report.objects.filter(component=component, is_private=False).values_list(
+        "public_id", "description"
+    )
+    for public_id, description in rows.iterator():
+        yield (f"report:{public_id}", description, None)
+
+
+def _features(component: Component) -> Iterator[dict[str, Any]]:
+    """Open public reports as GeoJSON points, for maps that combine several modules' layers."""
+    from parlons.modules.reports.models import OPEN_STATUSES, Report
+
+    rows = Report.objects.filter(component=component, is_private=False, status__in=OPEN_STATUSES).values_list(
+        "public_id", "lon", "lat", "status", "category__name"
+    )
+    for public_id, lon, lat, status, category in rows.iterator():
+        yield {
+            "type": "Feature",
+            "id": public_id,
+            "geometry": {"type": "Point", "coordinates": [lon, lat]},
+            "properties": {"module": "reports", "status": status, "category": category},
+        }
+
+
+def _can_create(user: Any, component: Component, obj: Any = None) -> bool:
+    return bool(user.is_authenticated or settings_of(component).allow_anonymous)
+
+
+def _delete_guard(component: Component) -> Any:
+    from parlons.modules.reports.models import Report
+
+    count = Report.objects.filter(component=component).count()
+    if count:
+        return _("This map holds %(count)d reports: unpublish it instead of deleting it.") % {"count": count}
+    return None
+
+
+def _seed(component: Component) -> None:
+    from parlons.modules.reports.seed import seed
+
+    seed(component)
+
+
+def _api_router() -> Any:
+    from parlons.modules.reports.api import build_router
+
+    return build_router()
+
+
+manifest = registry.register(
+    registry.ModuleManifest(
+        key="reports",
+        name=_("Reports of local problems"),
+        description=_(
+            "Residents report problems in the public space (potholes, street lights, dumping...) with photos "
+            "and a position; the right service handles them, answers, and asks whether it is really fixed."
+        ),
+        icon="map-pin",
+        app_label="reports",
+        actions=(
+            registry.Action(
+                key="create", label=_("Report a problem"), default_level=0, anonymous_allowed=True
+            ),
+            registry.Action(
+                key="follow", label=_("Follow a report (me too)"), default_level=0, anonymous_allowed=True
+            ),
+        ),
+        settings_form=ReportsSettingsForm,
+        default_settings=dict(DEFAULTS),
+        permissions={"create": _can_create, "follow": _can_create},
+        urls="parlons.modules.reports.urls",
+        api_router=_api_router,
+        stats=_stats,
+        notification_kinds=("report_received", "report_update", "report_satisfaction"),
+        texts_for_analysis=_texts,
+        map_layers=(registry.MapLayer(key="reports", label=_("Reported problems"), features=_features),),
+        seed=_seed,
+        delete_guard=_delete_guard,
+    )
+)

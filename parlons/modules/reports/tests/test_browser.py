@@ -1,0 +1,106 @@
+"""Reporting on a phone in headless Chromium, and axe-core scans (WCAG 2.2 A/AA) of the module's pages."""
+
+from __future__ import annotations
+
+import pytest
+
+from parlons.modules.reports.tests.conftest import jpeg
+from tests.browser.conftest import axe_violations, browser, context, describe, login, page, site  # noqa: F401
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+CITIZEN = "citoyen@valmont.demo"
+AGENT = "voirie@valmont.demo"
+CENTRE = {"latitude": 47.4003, "longitude": 0.9806}
+
+
+def _component():
+    from parlons.core.models import Component
+
+    component = (
+        Component.objects.filter(
+            module_key="reports", published_at__isnull=False, process__visibility="public"
+        )
+        .select_related("process")
+        .order_by("pk")
+        .first()
+    )
+    assert component is not None, "the demo has a reports component"
+    return component
+
+
+def _component_url():
+    component = _component()
+    return f"/processes/{component.process.slug}/reports/{component.pk}/"
+
+
+def test_report_a_problem_on_a_phone(site, browser, tmp_path):  # noqa: F811
+    from parlons.modules.reports.models import Report
+
+    photo = tmp_path / "trou.jpg"
+    photo.write_bytes(jpeg("gray", size=(1600, 1200)))
+    phone = browser.new_context(
+        viewport={"width": 360, "height": 740},
+        is_mobile=True,
+        has_touch=True,
+        locale="fr-FR",
+        geolocation=CENTRE,
+        permissions=["geolocation"],
+    )
+    try:
+        login(phone, site, CITIZEN)
+        page = phone.new_page()
+        errors = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        base = site.url + _component_url()
+        before = Report.objects.count()
+        page.goto(base + "new/")
+        page.get_by_role("button", name="Utiliser ma position").or_(
+            page.locator("#use-position")
+        ).first.click()
+        page.wait_for_function("() => document.getElementById('id_lat').value !== ''")
+        page.fill("#id_description", "Un nid-de-poule profond au milieu de la rue, dangereux pour les vélos.")
+        page.select_option("#id_category", label="Nid-de-poule")
+        page.set_input_files("#id_photos", str(photo))
+        width, inner = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
+        assert width <= inner, f"the form scrolls sideways at 360px: {width}px"
+        page.locator("#report-form button[type=submit]:not([formaction])").last.click()
+        page.wait_for_load_state()
+        if page.url.endswith("/new/"):  # similar reports nearby were shown: send anyway, as a person would
+            page.set_input_files("#id_photos", str(photo))
+            page.locator("#report-form button[type=submit]:not([formaction])").last.click()
+            page.wait_for_load_state()
+        assert Report.objects.count() == before + 1
+        report = Report.objects.order_by("-id").first()
+        assert page.url.rstrip("/").endswith(report.public_id), page.url
+        assert report.photos.count() == 1 and abs(report.lat - CENTRE["latitude"]) < 1e-4
+        assert page.locator(".report-status").first.inner_text()
+        width, inner = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
+        assert width <= inner, f"the report page scrolls sideways at 360px: {width}px"
+        assert not errors, errors
+    finally:
+        phone.close()
+
+
+def test_reports_pages_have_no_wcag_violations(site, context, page):  # noqa: F811
+    from parlons.modules.reports.models import Report
+
+    base = site.url + _component_url()
+    report = Report.objects.filter(component=_component(), is_private=False).order_by("-id").first()
+    report_path = f"{report.public_id}/"
+    found = []
+    login(context, site, CITIZEN)
+    for path in ("", "new/", report_path):
+        response = page.goto(base + path)
+        assert response is not None and response.status == 200, path
+        page.wait_for_timeout(300)  # the map's markers and list, drawn after the page's load
+        if violations := axe_violations(page):
+            found.append(describe(path or "map", violations))
+    context.clear_cookies()
+    login(context, site, AGENT)
+    for path in ("queue/", report_path):
+        response = page.goto(base + path)
+        assert response is not None and response.status == 200, path
+        if violations := axe_violations(page):
+            found.append(describe(f"{path} (agent)", violations))
+    assert not found, "\n\n".join(found)
