@@ -9,7 +9,7 @@ import pytest
 from django.conf import settings
 
 from parlons.accounts.models import Role
-from parlons.core.tests.factories import MembershipFactory, OrganisationFactory, ServiceFactory, UserFactory
+from parlons.core.tests.factories import MembershipFactory, OrganisationFactory, ServiceFactory
 
 
 @pytest.fixture(autouse=True)

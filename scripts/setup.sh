@@ -71,7 +71,9 @@ if [[ ! -f node_modules/.installed || package.json -nt node_modules/.installed |
 fi
 
 # 5. Translations.
-if [[ -n "$(find parlons -name '*.po' -newer .venv/.compiled 2>/dev/null)" || ! -f .venv/.compiled ]]; then
-  (cd parlons && ../.venv/bin/parlons compilemessages -v 0 --ignore=.venv)
+if [[ -n "$(find parlons -name '*.po' 2>/dev/null)" ]] &&
+   [[ ! -f .venv/.compiled || -n "$(find parlons -name '*.po' -newer .venv/.compiled 2>/dev/null)" ]]; then
+  say "compiling translations"
+  (cd parlons && ../.venv/bin/parlons compilemessages -v 0)
   touch .venv/.compiled
 fi

@@ -56,12 +56,16 @@ def served(tmp_path_factory):
     port = _free_port()
     proc = subprocess.Popen(
         [PARLONS, "serve", "--bind", f"127.0.0.1:{port}", "--web-workers", "1"],
-        env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     base = f"http://127.0.0.1:{port}"
     for _ in range(100):
         try:
-            urllib.request.urlopen(f"{base}/healthz", timeout=1)  # noqa: S310
+            urllib.request.urlopen(f"{base}/healthz", timeout=1)
             break
         except OSError:
             if proc.poll() is not None:
@@ -73,8 +77,8 @@ def served(tmp_path_factory):
 
 
 def test_home_page_is_served_by_gunicorn_with_security_headers(served):
-    base, _env_, _dir = served
-    with urllib.request.urlopen(f"{base}/") as response:  # noqa: S310
+    base = served[0]
+    with urllib.request.urlopen(f"{base}/") as response:
         body = response.read().decode()
         headers = response.headers
     assert "Essai-sur-Mer" in body
@@ -88,13 +92,17 @@ def test_home_page_is_served_by_gunicorn_with_security_headers(served):
 
 
 def test_static_files_are_hashed_compressed_and_cached(served):
-    base, _env_, _dir = served
-    with urllib.request.urlopen(f"{base}/") as response:  # noqa: S310
+    base = served[0]
+    with urllib.request.urlopen(f"{base}/") as response:
         body = response.read().decode()
     href = body.split('rel="stylesheet" href="', 1)[1].split('"', 1)[0]
-    assert href.startswith("/static/parlons/theme.") and href.endswith(".css") and href != "/static/parlons/theme.css"
+    assert (
+        href.startswith("/static/parlons/theme.")
+        and href.endswith(".css")
+        and href != "/static/parlons/theme.css"
+    )
     request = urllib.request.Request(f"{base}{href}", headers={"Accept-Encoding": "gzip"})
-    with urllib.request.urlopen(request) as response:  # noqa: S310
+    with urllib.request.urlopen(request) as response:
         assert response.headers.get("Content-Encoding") == "gzip"
         assert "max-age=315360000" in response.headers["Cache-Control"]
 
@@ -121,7 +129,7 @@ def test_worker_sends_queued_mail(served):
 
 
 def test_unknown_organisation_path_is_404(served):
-    base, _env_, _dir = served
+    base = served[0]
     with pytest.raises(urllib.error.HTTPError) as err:
-        urllib.request.urlopen(f"{base}/o/nulle-part/")  # noqa: S310
+        urllib.request.urlopen(f"{base}/o/nulle-part/")
     assert err.value.code == 404

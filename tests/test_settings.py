@@ -23,7 +23,9 @@ print(json.dumps({
 
 
 def _settings(tmp_path, **env):
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("PARLONS_", "DATABASE_URL", "REDIS_URL"))}
+    base = {
+        k: v for k, v in os.environ.items() if not k.startswith(("PARLONS_", "DATABASE_URL", "REDIS_URL"))
+    }
     base.update(PARLONS_DATA_DIR=str(tmp_path), **env)
     done = subprocess.run(
         [sys.executable, "-c", PROBE], env=base, cwd=ROOT, capture_output=True, text=True, timeout=60
@@ -52,7 +54,9 @@ def test_production_requires_a_secret_key_and_hardens(tmp_path):
 def test_postgres_and_redis_switches(tmp_path):
     values = json.loads(
         _settings(
-            tmp_path, DATABASE_URL="postgres://u@db.example:5432/parlons", REDIS_URL="redis://127.0.0.1:6379/3"
+            tmp_path,
+            DATABASE_URL="postgres://u@db.example:5432/parlons",
+            REDIS_URL="redis://127.0.0.1:6379/3",
         ).stdout
     )
     assert values["engine"] == "django.contrib.gis.db.backends.postgis"

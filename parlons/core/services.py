@@ -419,7 +419,12 @@ def decision_record(
 
 @transaction.atomic
 def phase_update(
-    *, phase: Phase, by: Any, title: str, description: str = "", start_date: date | None = None,
+    *,
+    phase: Phase,
+    by: Any,
+    title: str,
+    description: str = "",
+    start_date: date | None = None,
     end_date: date | None = None,
 ) -> Phase:
     """Change a phase's title, text and dates. Raises ValidationFailed when the end is before the start."""
@@ -527,7 +532,9 @@ def organisation_update_branding(
     if not languages:
         raise ValidationFailed(_("Choose at least one language."), field="languages")
     if default_language not in languages:
-        raise ValidationFailed(_("The default language must be one of the languages."), field="default_language")
+        raise ValidationFailed(
+            _("The default language must be one of the languages."), field="default_language"
+        )
     if not name.strip():
         raise ValidationFailed(_("The organisation needs a name."), field="name")
     removing = remove_logo and not logo
@@ -539,7 +546,11 @@ def organisation_update_branding(
         logo_alt = ""
     elif logo:
         organisation.logo = logo  # type: ignore[assignment]
-    organisation.name, organisation.description, organisation.contact_email = name.strip(), description, contact_email
+    organisation.name, organisation.description, organisation.contact_email = (
+        name.strip(),
+        description,
+        contact_email,
+    )
     organisation.primary_colour, organisation.accent_colour = primary_colour.lower(), accent_colour.lower()
     organisation.default_language, organisation.languages = default_language, languages
     organisation.logo_alt = logo_alt.strip()
@@ -573,11 +584,14 @@ def _clean_geometry(geometry: Any) -> Any:
     if not isinstance(geometry, MultiPolygon):
         raise ValidationFailed(_("The boundary must be a Polygon or a MultiPolygon."), field="geometry")
     if geometry.srid not in (None, 4326):
-        raise ValidationFailed(_("The boundary must use WGS84 longitude/latitude (EPSG:4326)."), field="geometry")
+        raise ValidationFailed(
+            _("The boundary must use WGS84 longitude/latitude (EPSG:4326)."), field="geometry"
+        )
     geometry.srid = 4326
     if not geometry.valid:
         raise ValidationFailed(
-            _("The boundary is not a valid polygon: %(reason)s") % {"reason": geometry.valid_reason}, field="geometry"
+            _("The boundary is not a valid polygon: %(reason)s") % {"reason": geometry.valid_reason},
+            field="geometry",
         )
     return geometry
 
@@ -589,14 +603,23 @@ def area_create(
     """Add a district. ``geometry`` is a GEOS Polygon/MultiPolygon in WGS84 or None. Administrators only."""
     _require_admin(by, organisation)
     return Area.objects.create(
-        organisation=organisation, name=name.strip(), slug=_clean_slug(Area, organisation, slug, name), code=code,
+        organisation=organisation,
+        name=name.strip(),
+        slug=_clean_slug(Area, organisation, slug, name),
+        code=code,
         geometry=_clean_geometry(geometry),
     )
 
 
 @transaction.atomic
 def area_update(
-    *, area: Area, by: Any, name: str, slug: str = "", code: str = "", geometry: Any = None,
+    *,
+    area: Area,
+    by: Any,
+    name: str,
+    slug: str = "",
+    code: str = "",
+    geometry: Any = None,
     keep_geometry: bool = True,
 ) -> Area:
     """Change a district; with ``geometry=None`` and ``keep_geometry`` the boundary stays as it was."""
@@ -610,10 +633,14 @@ def area_update(
 
 
 @transaction.atomic
-def topic_create(*, organisation: Organisation, by: Any, name: str, slug: str = "", description: str = "") -> Topic:
+def topic_create(
+    *, organisation: Organisation, by: Any, name: str, slug: str = "", description: str = ""
+) -> Topic:
     _require_admin(by, organisation)
     return Topic.objects.create(
-        organisation=organisation, name=name.strip(), slug=_clean_slug(Topic, organisation, slug, name),
+        organisation=organisation,
+        name=name.strip(),
+        slug=_clean_slug(Topic, organisation, slug, name),
         description=description,
     )
 
@@ -634,8 +661,11 @@ def service_create(
     """Add a department of the town hall; its agents handle contributions routed to it."""
     _require_admin(by, organisation)
     return Service.objects.create(
-        organisation=organisation, name=name.strip(), slug=_clean_slug(Service, organisation, slug, name),
-        email=email, description=description,
+        organisation=organisation,
+        name=name.strip(),
+        slug=_clean_slug(Service, organisation, slug, name),
+        email=email,
+        description=description,
     )
 
 
@@ -682,18 +712,25 @@ def _ensure_an_admin_remains(membership: Membership) -> None:
     )
     if not others.exists():
         raise Conflict(
-            _("This is the last administrator of the organisation: name another administrator first."), field="role"
+            _("This is the last administrator of the organisation: name another administrator first."),
+            field="role",
         )
 
 
 @transaction.atomic
-def membership_set_role(*, membership: Membership, by: Any, role: str, service_id: int | None = None) -> Membership:
+def membership_set_role(
+    *, membership: Membership, by: Any, role: str, service_id: int | None = None
+) -> Membership:
     """Change a member's role and service. Raises Conflict when it would demote the last administrator."""
     _require_admin(by, membership.organisation)
     if role not in Role.values:
         raise ValidationFailed(_("Unknown role."), field="role")
     # Lock the organisation's admin rows so two concurrent demotions cannot both pass the check.
-    list(Membership.objects.select_for_update().filter(organisation_id=membership.organisation_id, role=Role.ADMIN))
+    list(
+        Membership.objects.select_for_update().filter(
+            organisation_id=membership.organisation_id, role=Role.ADMIN
+        )
+    )
     if role != Role.ADMIN:
         _ensure_an_admin_remains(membership)
     service = None
@@ -708,7 +745,12 @@ def membership_set_role(*, membership: Membership, by: Any, role: str, service_i
 
 @transaction.atomic
 def membership_add(
-    *, organisation: Organisation, by: Any, email: str, role: str = Role.CITIZEN, service_id: int | None = None
+    *,
+    organisation: Organisation,
+    by: Any,
+    email: str,
+    role: str = Role.CITIZEN,
+    service_id: int | None = None,
 ) -> Membership:
     """Give a person (found by e-mail, or created without password: they sign in by e-mail code) a role.
 
@@ -734,6 +776,10 @@ def membership_add(
 def membership_remove(*, membership: Membership, by: Any) -> None:
     """Remove a person from the organisation (the account stays). Never the last administrator."""
     _require_admin(by, membership.organisation)
-    list(Membership.objects.select_for_update().filter(organisation_id=membership.organisation_id, role=Role.ADMIN))
+    list(
+        Membership.objects.select_for_update().filter(
+            organisation_id=membership.organisation_id, role=Role.ADMIN
+        )
+    )
     _ensure_an_admin_remains(membership)
     membership.delete()

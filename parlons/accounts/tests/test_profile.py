@@ -1,5 +1,3 @@
-
-
 def test_saved_language_applies_on_a_new_browser(org, citizen, client_for):
     citizen.language = "en"
     citizen.save()

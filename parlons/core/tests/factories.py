@@ -116,13 +116,17 @@ def _decision_event(org):
     from parlons.core.services import decision_record
 
     process = ProcessFactory(organisation=org)
-    return decision_record(organisation=org, subject=process, by=None, kind=DecisionEvent.Kind.ANSWER, body="Réponse")
+    return decision_record(
+        organisation=org, subject=process, by=None, kind=DecisionEvent.Kind.ANSWER, body="Réponse"
+    )
 
 
 def _decision_document(org):
     from parlons.core.models import DecisionDocument
 
-    return DecisionDocument.objects.create(event=_decision_event(org), title="Délibération", url="https://example.test/d")
+    return DecisionDocument.objects.create(
+        event=_decision_event(org), title="Délibération", url="https://example.test/d"
+    )
 
 
 def _census_import(org):
@@ -139,7 +143,10 @@ def _api_token(org):
 
     plaintext = secrets.token_urlsafe(24)
     return ApiToken.objects.create(
-        organisation=org, user=UserFactory(), name="jeton", prefix=plaintext[:8],
+        organisation=org,
+        user=UserFactory(),
+        name="jeton",
+        prefix=plaintext[:8],
         digest=hashlib.sha256(plaintext.encode()).hexdigest(),
     )
 
@@ -157,6 +164,8 @@ TENANT_BUILDERS = {
     "core.DecisionDocument": _decision_document,
     "accounts.Membership": lambda org: MembershipFactory(organisation=org),
     "accounts.CensusImport": lambda org: _census_import(org),
-    "accounts.CensusEntry": lambda org: _census_import(org).entries.create(organisation=org, digest=f"{org.pk:064x}"),
+    "accounts.CensusEntry": lambda org: _census_import(org).entries.create(
+        organisation=org, digest=f"{org.pk:064x}"
+    ),
     "accounts.ApiToken": lambda org: _api_token(org),
 }

@@ -23,12 +23,21 @@ def _render(subject, org, user):
 
 def test_trail_shows_status_changes_and_official_answers_in_order(org, agent, citizen):
     subject = ProcessFactory(organisation=org)
-    decision_record(organisation=org, subject=subject, by=agent, kind="status", from_status="reçu", to_status="en cours")
     decision_record(
-        organisation=org, subject=subject, by=agent, kind="answer", body="Les travaux commencent lundi.",
-        author_role="Service voirie", documents=[{"title": "Arrêté municipal", "url": "https://example.test/arrete.pdf"}],
+        organisation=org, subject=subject, by=agent, kind="status", from_status="reçu", to_status="en cours"
     )
-    decision_record(organisation=org, subject=subject, by=agent, kind="status", to_status="interne", is_public=False)
+    decision_record(
+        organisation=org,
+        subject=subject,
+        by=agent,
+        kind="answer",
+        body="Les travaux commencent lundi.",
+        author_role="Service voirie",
+        documents=[{"title": "Arrêté municipal", "url": "https://example.test/arrete.pdf"}],
+    )
+    decision_record(
+        organisation=org, subject=subject, by=agent, kind="status", to_status="interne", is_public=False
+    )
     html = _render(subject, org, citizen)
     assert html.index("en cours") < html.index("Les travaux commencent lundi.")
     assert "Service voirie" in html

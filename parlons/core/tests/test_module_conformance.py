@@ -33,7 +33,9 @@ def component_of(org):
 def test_manifest_is_complete(key):
     manifest = registry.get(key)
     assert manifest is not None
-    assert apps.is_installed(f"parlons.modules.{manifest.app_label}") or apps.get_app_config(manifest.app_label)
+    assert apps.is_installed(f"parlons.modules.{manifest.app_label}") or apps.get_app_config(
+        manifest.app_label
+    )
     assert manifest.actions, "a module declares at least one action"
     for action in manifest.actions:
         assert action.key in manifest.permissions, f"action {action.key} has no permission predicate"
@@ -67,7 +69,9 @@ def test_stats_seed_texts_urls_and_delete_guard(key, component_of):
     if manifest.texts_for_analysis:
         for item in manifest.texts_for_analysis(component):
             ident, text, lang = item
-            assert isinstance(ident, str) and isinstance(text, str) and (lang is None or isinstance(lang, str))
+            assert (
+                isinstance(ident, str) and isinstance(text, str) and (lang is None or isinstance(lang, str))
+            )
     if manifest.urls:
         url = reverse(
             f"{key}:{manifest.index_url_name}",

@@ -9,8 +9,14 @@ from parlons.accounts.models import Membership, Role
 from parlons.accounts.verification import Level
 from parlons.core.models import Process
 from parlons.core.permissions import can_perform, can_view_process
-from parlons.core.services import component_add, component_configure, component_publish, phase_create, process_create
-from parlons.core.services import process_set_visibility
+from parlons.core.services import (
+    component_add,
+    component_configure,
+    component_publish,
+    phase_create,
+    process_create,
+    process_set_visibility,
+)
 from parlons.core.tests.factories import MembershipFactory, ServiceFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -77,12 +83,17 @@ def test_disabled_and_unknown_actions(process, citizen):
 def test_pilot_process_visible_to_its_service_and_listed_people_only(org):
     service = ServiceFactory(organisation=org)
     agent = MembershipFactory(organisation=org, role=Role.AGENT, service=service).user
-    other_agent = MembershipFactory(organisation=org, role=Role.AGENT, service=ServiceFactory(organisation=org)).user
+    other_agent = MembershipFactory(
+        organisation=org, role=Role.AGENT, service=ServiceFactory(organisation=org)
+    ).user
     listed = MembershipFactory(organisation=org).user
     citizen = MembershipFactory(organisation=org).user
     process = process_create(organisation=org, by=None, title="Pilote")
     process_set_visibility(
-        process=process, by=None, visibility=Process.Visibility.PILOT, pilot_service_id=service.pk,
+        process=process,
+        by=None,
+        visibility=Process.Visibility.PILOT,
+        pilot_service_id=service.pk,
         pilot_user_emails=[listed.email],
     )
     assert can_view_process(agent, process)
@@ -106,7 +117,10 @@ def test_end_before_start_is_refused(org):
 
     with pytest.raises(ValidationFailed) as err:
         process_create(
-            organisation=org, by=None, title="Dates", start_date=datetime.date(2027, 5, 1),
+            organisation=org,
+            by=None,
+            title="Dates",
+            start_date=datetime.date(2027, 5, 1),
             end_date=datetime.date(2027, 4, 1),
         )
     assert err.value.field == "end_date"

@@ -37,14 +37,20 @@ def _builders():
 
 def test_every_parlons_model_is_tenant_scoped_or_declared_global():
     unscoped = [
-        m._meta.label for m in _parlons_models() if not issubclass(m, TenantModel) and m._meta.label not in GLOBAL_MODELS
+        m._meta.label
+        for m in _parlons_models()
+        if not issubclass(m, TenantModel) and m._meta.label not in GLOBAL_MODELS
     ]
     assert unscoped == [], f"models with no tenant scope: {unscoped}"
 
 
 def test_every_tenant_model_has_an_isolation_builder():
     builders = _builders()
-    missing = [m._meta.label for m in _parlons_models() if issubclass(m, TenantModel) and m._meta.label not in builders]
+    missing = [
+        m._meta.label
+        for m in _parlons_models()
+        if issubclass(m, TenantModel) and m._meta.label not in builders
+    ]
     assert missing == [], f"add TENANT_BUILDERS entries in the app's tests/factories.py for: {missing}"
 
 
@@ -63,7 +69,9 @@ def test_selectors_scope_never_leak(label, org, other_org):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("label", sorted(l for l in _builders() if hasattr(apps.get_model(l), "get_absolute_url")))
+@pytest.mark.parametrize(
+    "label", sorted(x for x in _builders() if hasattr(apps.get_model(x), "get_absolute_url"))
+)
 def test_pages_of_another_organisation_answer_404(label, org, other_org, client_for):
     theirs = _builders()[label](other_org)
     url = theirs.get_absolute_url()

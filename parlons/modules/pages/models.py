@@ -32,5 +32,9 @@ class Page(TenantModel, TimeStampedModel):
 
         return reverse(
             "pages:detail",
-            kwargs={"process_slug": self.component.process.slug, "component_id": self.component_id, "slug": self.slug},
+            kwargs={
+                "process_slug": self.component.process.slug,
+                "component_id": self.component_id,
+                "slug": self.slug,
+            },
         )

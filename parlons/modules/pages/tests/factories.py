@@ -17,5 +17,7 @@ class PageFactory(factory.django.DjangoModelFactory):
 
 
 TENANT_BUILDERS = {
-    "pages.Page": lambda org: PageFactory(component=ComponentFactory(process=ProcessFactory(organisation=org))),
+    "pages.Page": lambda org: PageFactory(
+        component=ComponentFactory(process=ProcessFactory(organisation=org))
+    ),
 }

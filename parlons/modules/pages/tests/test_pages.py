@@ -14,7 +14,9 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def component(org):
-    return ComponentFactory(process=ProcessFactory(organisation=org, slug="place-du-marche"), name="Informations")
+    return ComponentFactory(
+        process=ProcessFactory(organisation=org, slug="place-du-marche"), name="Informations"
+    )
 
 
 def test_visitor_reads_the_pages_of_a_public_process(component, client_for):
