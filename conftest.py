@@ -11,6 +11,9 @@ from django.conf import settings
 from parlons.accounts.models import Role
 from parlons.core.tests.factories import MembershipFactory, OrganisationFactory, ServiceFactory
 
+# One headless Chromium for every browser test of every app (several Playwright instances cannot share a thread).
+pytest_plugins = ["tests.browser.fixtures"]
+
 
 @pytest.fixture(autouse=True)
 def _immediate_tasks(settings):

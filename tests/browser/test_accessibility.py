@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import axe_violations, describe, login
+from tests.browser.fixtures import axe_violations, describe, login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -10,7 +10,7 @@ from parlons.core.services import decision_record
 from parlons.core.tests.factories import ProcessFactory
 from parlons.ledger import receipts, services
 from parlons.ledger.models import LedgerEntry
-from tests.browser.conftest import axe_violations, browser, context, describe, page  # noqa: F401 (fixtures)
+from tests.browser.fixtures import axe_violations, describe
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

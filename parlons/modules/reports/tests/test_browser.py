@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from parlons.modules.reports.tests.conftest import jpeg
-from tests.browser.conftest import axe_violations, browser, context, describe, login, page, site  # noqa: F401
+from tests.browser.fixtures import axe_violations, describe, login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -1,4 +1,4 @@
-"""Browser fixtures: Debian's headless Chromium driven by Playwright, against pytest-django's live server.
+"""Browser fixtures (a pytest plugin loaded by the root conftest, so that one Chromium serves every test): Debian's headless Chromium driven by Playwright, against pytest-django's live server.
 
 Playwright's own browser download cannot work offline, so the system Chromium is launched directly.
 The live server shares the test database (pytest-django passes in-memory SQLite connections to its thread;
