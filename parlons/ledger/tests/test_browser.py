@@ -15,7 +15,7 @@ from tests.browser.fixtures import axe_violations, describe
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_transparency_and_receipt_check_pages_are_accessible(org, live_server, page, tmp_path):  # noqa: F811
+def test_transparency_and_receipt_check_pages_are_accessible(org, live_server, page, tmp_path):
     decision_record(
         organisation=org, subject=ProcessFactory(organisation=org), by=None, kind="answer", body="Oui"
     )

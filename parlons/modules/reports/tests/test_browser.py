@@ -34,7 +34,7 @@ def _component_url():
     return f"/processes/{component.process.slug}/reports/{component.pk}/"
 
 
-def test_report_a_problem_on_a_phone(site, browser, tmp_path):  # noqa: F811
+def test_report_a_problem_on_a_phone(site, browser, tmp_path):
     from parlons.modules.reports.models import Report
 
     photo = tmp_path / "trou.jpg"
@@ -82,7 +82,7 @@ def test_report_a_problem_on_a_phone(site, browser, tmp_path):  # noqa: F811
         phone.close()
 
 
-def test_reports_pages_have_no_wcag_violations(site, context, page):  # noqa: F811
+def test_reports_pages_have_no_wcag_violations(site, context, page):
     from parlons.modules.reports.models import Report
 
     base = site.url + _component_url()
