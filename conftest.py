@@ -25,6 +25,19 @@ def _immediate_tasks(settings):
 
 
 @pytest.fixture(autouse=True)
+def _english_unless_said_otherwise(settings):
+    """Tests read English (the source strings); French, the towns' default, is tested where it is the point.
+
+    Organisations made by the factories default to English; ``french_org`` and the demo town are French.
+    """
+    from django.utils import translation
+
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture(autouse=True)
 def _media_in_tmp(settings, tmp_path):
     """Uploaded files of a test go to a throw-away directory, never to var/media."""
     settings.MEDIA_ROOT = str(tmp_path / "media")
@@ -41,6 +54,14 @@ def _fresh_cache():
 @pytest.fixture
 def org(db):
     return OrganisationFactory(slug="valmont", name="Valmont", host="valmont.example.test", is_default=True)
+
+
+@pytest.fixture
+def french_org(org):
+    """The same town with French as its default language, as real towns have."""
+    org.default_language = "fr"
+    org.save(update_fields=["default_language"])
+    return org
 
 
 @pytest.fixture

@@ -41,7 +41,7 @@ def _labelled(html: str) -> None:
 
 
 @pytest.mark.parametrize("path", ANONYMOUS_PAGES)
-def test_anonymous_account_pages_use_the_site_layout(org, client_for, path):
+def test_anonymous_account_pages_use_the_site_layout(org, french_org, client_for, path):
     response = client_for().get(path)
     assert response.status_code == 200
     html = response.content.decode()
@@ -74,7 +74,7 @@ def test_login_form_has_autocomplete_and_an_error_summary_linked_to_fields(org, 
     assert 'id="id_password_error"' in html
 
 
-def test_wrong_password_error_is_in_the_summary_and_translated(org, client_for, citizen):
+def test_wrong_password_error_is_in_the_summary_and_translated(org, french_org, client_for, citizen):
     response = client_for().post("/accounts/login/", {"login": citizen.email, "password": "pas-le-bon"})
     html = response.content.decode()
     summary = re.search(r'<div class="error-summary".*?</div>', html, re.S).group(0)

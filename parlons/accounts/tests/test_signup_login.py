@@ -50,7 +50,9 @@ def test_sign_up_sends_a_real_confirmation_email_and_confirming_raises_the_level
     assert client.get("/me/").status_code == 200
 
 
-def test_signing_up_with_a_taken_email_shows_the_error_next_to_the_field(org, client_for, citizen):
+def test_signing_up_with_a_taken_email_shows_the_error_next_to_the_field(
+    org, french_org, client_for, citizen
+):
     response = client_for().post(
         "/accounts/signup/", {"email": citizen.email.upper(), "password1": PASSWORD, "password2": PASSWORD}
     )
@@ -101,7 +103,7 @@ def test_login_by_code_sent_by_email(org, client_for, citizen, smtp_inbox):
 
 
 def test_wrong_code_is_refused_with_a_translated_message_and_three_failures_invalidate_it(
-    org, client_for, citizen, smtp_inbox
+    org, french_org, client_for, citizen, smtp_inbox
 ):
     client = client_for()
     client.cookies["django_language"] = "en"

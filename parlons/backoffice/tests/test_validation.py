@@ -130,7 +130,7 @@ def test_organisation_settings_are_saved(client_for, org, admin_user):
     assert org.logo.name.startswith("organisations/logos/")
 
 
-def test_organisation_rejects_fake_logo_and_bad_language(client_for, org, admin_user):
+def test_organisation_rejects_fake_logo_and_bad_language(client_for, org, french_org, admin_user):
     client = client_for(admin_user)
     _shows_error(
         client.post(

@@ -17,6 +17,8 @@ class OrganisationFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Ville {n}")
     host = factory.LazyAttribute(lambda o: f"{o.slug}.example.test")
     languages = ["fr", "en"]
+    # Tests read the English source strings; the French default is tested explicitly (see conftest.py).
+    default_language = "en"
 
 
 class AreaFactory(factory.django.DjangoModelFactory):

@@ -47,9 +47,13 @@ def test_path_prefix_serves_another_town_and_links_keep_the_prefix(org, settings
     assert "/o/bourg/" not in body
 
 
-def test_language_switch_persists(org, client_for):
+def test_french_first_and_the_language_switch_persists(org, client_for):
+    org.default_language = "fr"
+    org.save()
     client = client_for()
-    assert '<html lang="fr">' in client.get("/").content.decode()
+    body = client.get("/").content.decode()
+    assert '<html lang="fr">' in body
+    assert "Aller au contenu principal" in body, "the French catalogue is compiled and used"
     response = client.post("/i18n/setlang/", {"language": "en", "next": "/"})
     assert response.status_code == 302
     body = client.get("/").content.decode()
