@@ -49,8 +49,12 @@ def open311_service_get(*, organisation: Organisation, code: str) -> Category:
 
 
 def _public_reports(organisation: Organisation) -> QuerySet[Report]:
+    # The component ids as literals, not a sub-query: with a sub-query PostgreSQL misjudges how many reports
+    # match and sorts the whole 90-day window (0.6 s at 1,000,000 reports) instead of reading the
+    # created_at index backwards (a few ms); see bench/results.md.
+    component_ids = list(public_components(organisation=organisation).values_list("pk", flat=True))
     return Report.objects.for_organisation(organisation).filter(
-        component__in=public_components(organisation=organisation), is_private=False
+        component_id__in=component_ids, is_private=False
     )
 
 

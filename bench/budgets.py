@@ -1,0 +1,309 @@
+"""Benchmarks of participatory budgeting: every shared Pabulib instance with every rule, side by side with
+pabutools (in a child process with a time limit), and ballots cast per second through ``ballot_cast`` on
+PostgreSQL (database ``parlons_budgets_bench``, dropped and re-created; never ``var/`` nor the test databases).
+
+    .venv/bin/python -m bench.budgets [--pabutools-limit 120] [--ballots 3000] [--only Assen]
+
+``run(results)`` appends rows ``{what, size, median_s, peak_mb, ratio, note}``; ``ratio`` is pabutools' time
+divided by ours (a lower bound when pabutools hit the limit).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse, urlunparse
+
+ROOT = Path(__file__).resolve().parent.parent
+RULES = ("greedy", "mes", "mes+greedy", "mes+add1", "mes+add1+greedy")
+DB_NAME = "parlons_budgets_bench"
+
+_PABUTOOLS_CHILD = r"""
+import json, sys, time
+from pabutools.election import Cost_Sat, parse_pabulib
+from pabutools.rules import (completion_by_rule_combination, exhaustion_by_budget_increase,
+                             greedy_utilitarian_welfare, method_of_equal_shares)
+path, rule = sys.argv[1], sys.argv[2]
+instance, profile = parse_pabulib(path)
+mes = (method_of_equal_shares, {"sat_class": Cost_Sat})
+greedy = (greedy_utilitarian_welfare, {"sat_class": Cost_Sat})
+add1 = (exhaustion_by_budget_increase, {"rule": method_of_equal_shares, "rule_params": {"sat_class": Cost_Sat},
+                                         "budget_step": profile.num_ballots()})
+steps = {"greedy": [greedy], "mes": [mes], "mes+greedy": [mes, greedy], "mes+add1": [add1],
+         "mes+add1+greedy": [add1, greedy]}[rule]
+start = time.perf_counter()
+if len(steps) == 1:
+    outcome = steps[0][0](instance, profile, **steps[0][1])
+else:
+    outcome = completion_by_rule_combination(instance, profile, [s[0] for s in steps], [s[1] for s in steps])
+print(json.dumps({"seconds": time.perf_counter() - start, "winners": sorted(p.name for p in outcome)}))
+"""
+
+
+def say(message: str) -> None:
+    print(f"[bench budgets] {message}", flush=True)
+
+
+def shared_dir() -> Path:
+    return Path(os.environ.get("PARLONS_SHARED_DATA", ROOT.parent / "shared" / "data")) / "pabulib"
+
+
+def _pabutools(path: Path, rule: str, limit: float) -> dict[str, Any] | None:
+    """pabutools' time and winners, or None when it did not finish within ``limit`` seconds."""
+    try:
+        done = subprocess.run(  # noqa: S603
+            [sys.executable, "-c", _PABUTOOLS_CHILD, str(path), rule],
+            capture_output=True,
+            text=True,
+            timeout=limit,
+            check=True,
+        )
+    except subprocess.TimeoutExpired:
+        return None
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def tally_rows(
+    results: list[dict[str, Any]], *, pabutools_limit: float = 120.0, only: str = "", with_pabutools: bool = True
+) -> None:
+    from parlons.modules.budgets import pabulib, vote_rules
+
+    folder = shared_dir()
+    if not folder.is_dir():
+        say(f"no shared data at {folder}: skipping the tallies")
+        return
+    for path in sorted(folder.glob("*.pb")):
+        if only and only not in path.name:
+            continue
+        started = time.perf_counter()
+        election = pabulib.load(str(path)).election()
+        parse_s = time.perf_counter() - started
+        size = f"{len(election.ballots)} voters, {len(election.costs)} projects"
+        results.append(
+            {"what": f"parse .pb {path.stem}", "size": size, "median_s": parse_s, "peak_mb": None, "ratio": None, "note": ""}
+        )
+        for rule in RULES:
+            times = []
+            outcome = None
+            for _ in range(3):
+                t0 = time.perf_counter()
+                outcome = vote_rules.tally(election, rule)
+                times.append(time.perf_counter() - t0)
+                if times[-1] > 1.0:
+                    break
+            assert outcome is not None
+            median = statistics.median(times)
+            peak = None
+            if median < 1.0:
+                tracemalloc.start()
+                vote_rules.tally(election, rule)
+                peak = tracemalloc.get_traced_memory()[1] / 1e6
+                tracemalloc.stop()
+            ratio: float | str | None = None
+            note = f"{len(outcome.winners)} winners, cost {outcome.cost}"
+            if with_pabutools:
+                reference = _pabutools(path, rule, pabutools_limit)
+                if reference is None:
+                    ratio = f"> {pabutools_limit / median:.0f}"
+                    note += f"; pabutools > {pabutools_limit:.0f} s (limit)"
+                else:
+                    ratio = reference["seconds"] / median
+                    same = reference["winners"] == sorted(outcome.winners)
+                    note += f"; pabutools {reference['seconds']:.2f} s, winners {'identical' if same else 'DIFFER'}"
+            results.append(
+                {
+                    "what": f"tally {rule} {path.stem}",
+                    "size": size,
+                    "median_s": median,
+                    "peak_mb": peak,
+                    "ratio": ratio,
+                    "note": note,
+                }
+            )
+            say(f"{path.stem} {rule}: {median:.3f} s, ratio {ratio}, {note}")
+
+
+def _database_url() -> str:
+    base = (
+        os.environ.get("BENCH_DATABASE_URL")
+        or os.environ.get("DATABASE_URL")
+        or "postgis://postgres@127.0.0.1:5432/parlons"
+    )
+    return urlunparse(urlparse(base)._replace(scheme="postgis", path=f"/{DB_NAME}"))
+
+
+def _recreate(url: str) -> bool:
+    import psycopg
+
+    parsed = urlparse(url)
+    admin = urlunparse(parsed._replace(scheme="postgresql", path="/postgres"))
+    try:
+        with psycopg.connect(admin, autocommit=True, connect_timeout=5) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{DB_NAME}"')
+        with psycopg.connect(urlunparse(parsed._replace(scheme="postgresql")), autocommit=True) as conn:
+            conn.execute("CREATE EXTENSION IF NOT EXISTS postgis")
+    except psycopg.OperationalError as exc:
+        say(f"PostgreSQL not reachable ({exc.__class__.__name__}): skipping the ballot bench")
+        return False
+    return True
+
+
+def _ballots_child(count: int, workers: int = 1) -> dict[str, Any]:
+    """Runs in a child process on the bench database: set up a town, then time ``ballot_cast``."""
+    import random
+
+    import django
+
+    django.setup()
+    from allauth.account.models import EmailAddress
+    from django.core.management import call_command
+    from django.db import connection
+
+    from parlons.accounts.models import Membership, User
+    from parlons.core.services import (
+        component_add,
+        component_publish,
+        organisation_create,
+        phase_create,
+        process_create,
+    )
+    from parlons.modules.budgets import services
+    from parlons.modules.budgets.models import Ballot, Budget
+
+    call_command("migrate", verbosity=0)
+    org = organisation_create(slug="bench", name="Bench", host="bench.example.test")
+    process = process_create(organisation=org, by=None, title="Budget")
+    process.visibility = "public"
+    process.save()
+    phase_create(process=process, by=None, title="Vote", is_current=True)
+    component = component_publish(component=component_add(process=process, by=None, module_key="budgets"), by=None)
+    budget = services.budget_create(component=component, by=None, title="Budget", amount=1_000_000, max_projects=5)
+    ids = []
+    for n in range(20):
+        project = services.project_submit(
+            budget=budget, by=None, title=f"Projet {n}", description="Un projet pour la ville.", cost=10_000 + n
+        )
+        ids.append(services.project_review(project=project, by=None, feasible=True).public_id)
+    services.budget_open(budget=budget, by=None)
+    users = User.objects.bulk_create([User(email=f"v{n}@bench.test", password="!") for n in range(count)])
+    EmailAddress.objects.bulk_create(
+        [EmailAddress(user=u, email=u.email, verified=True, primary=True) for u in users]
+    )
+    Membership.objects.bulk_create([Membership(organisation=org, user=u) for u in users])
+    users = list(User.objects.filter(email__endswith="@bench.test").order_by("pk"))
+    budget = (
+        Budget.objects.select_related("component__process__organisation")
+        .prefetch_related("component__process__phases")
+        .get(pk=budget.pk)
+    )
+    rng = random.Random(5)
+    ballots = [rng.sample(ids, rng.randint(1, 5)) for _ in users]
+    # ``workers`` forked processes (web workers), each casting its share of the ballots on its own connection;
+    # PostgreSQL groups their commits. The parent closes its connection first so none is shared across a fork.
+    from django.db import connections
+
+    connections.close_all()
+    read, write = os.pipe()
+    children = []
+    started = time.perf_counter()
+    for w in range(workers):
+        pid = os.fork()
+        if pid == 0:  # child
+            os.close(read)
+            mine = []
+            for i in range(w, count, workers):
+                t0 = time.perf_counter()
+                services.ballot_cast(budget=budget, voter=users[i], choices=ballots[i])
+                mine.append(time.perf_counter() - t0)
+            connections.close_all()
+            os.write(write, (json.dumps(mine) + "\n").encode())
+            os._exit(0)
+        children.append(pid)
+    os.close(write)
+    with os.fdopen(read) as pipe:
+        times = [t for line in pipe for t in json.loads(line)]
+    for pid in children:
+        os.waitpid(pid, 0)
+    total = time.perf_counter() - started
+    assert Ballot.objects.filter(budget=budget).count() == count, "lost or double-counted ballots"
+    connection.close()
+    return {"count": count, "workers": workers, "seconds": total, "median_s": statistics.median(times)}
+
+
+def ballot_rows(results: list[dict[str, Any]], *, count: int = 3000, workers: int = 1) -> None:
+    url = _database_url()
+    if not _recreate(url):
+        return
+    env = dict(os.environ, DATABASE_URL=url, DJANGO_SETTINGS_MODULE="config.settings")
+    code = (
+        "import json; from bench.budgets import _ballots_child;"
+        f" print(json.dumps(_ballots_child({count}, {workers})))"
+    )
+    done = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=False
+    )
+    if done.returncode != 0:
+        say(f"ballot bench failed:\n{done.stderr[-2000:]}")
+        return
+    data = json.loads(done.stdout.strip().splitlines()[-1])
+    rate = data["count"] / data["seconds"]
+    results.append(
+        {
+            "what": f"ballot_cast on PostgreSQL ({workers} process{'es' if workers > 1 else ''})",
+            "size": f"{data['count']} ballots",
+            "median_s": data["median_s"],
+            "peak_mb": None,
+            "ratio": None,
+            "note": f"{rate:.0f} ballots/s (target >= 1000/s)",
+        }
+    )
+    say(f"ballot_cast x{workers}: {rate:.0f} ballots/s, median {data['median_s'] * 1000:.2f} ms")
+
+
+def run(
+    results: list[dict[str, Any]],
+    *,
+    pabutools_limit: float = 120.0,
+    ballots: int = 3000,
+    only: str = "",
+    with_pabutools: bool = True,
+) -> None:
+    """Append the budgets benchmark rows to ``results``."""
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    tally_rows(results, pabutools_limit=pabutools_limit, only=only, with_pabutools=with_pabutools)
+    if ballots:
+        for workers in (1, 4):
+            ballot_rows(results, count=ballots, workers=workers)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pabutools-limit", type=float, default=120.0)
+    parser.add_argument("--ballots", type=int, default=3000)
+    parser.add_argument("--only", default="", help="only instances whose file name contains this")
+    parser.add_argument("--no-pabutools", action="store_true")
+    args = parser.parse_args(argv)
+    results: list[dict[str, Any]] = []
+    run(
+        results,
+        pabutools_limit=args.pabutools_limit,
+        ballots=args.ballots,
+        only=args.only,
+        with_pabutools=not args.no_pabutools,
+    )
+    print(json.dumps(results, indent=1, default=str))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
