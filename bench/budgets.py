@@ -16,6 +16,7 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import tracemalloc
 from pathlib import Path
@@ -72,7 +73,11 @@ def _pabutools(path: Path, rule: str, limit: float) -> dict[str, Any] | None:
 
 
 def tally_rows(
-    results: list[dict[str, Any]], *, pabutools_limit: float = 120.0, only: str = "", with_pabutools: bool = True
+    results: list[dict[str, Any]],
+    *,
+    pabutools_limit: float = 120.0,
+    only: str = "",
+    with_pabutools: bool = True,
 ) -> None:
     from parlons.modules.budgets import pabulib, vote_rules
 
@@ -88,7 +93,14 @@ def tally_rows(
         parse_s = time.perf_counter() - started
         size = f"{len(election.ballots)} voters, {len(election.costs)} projects"
         results.append(
-            {"what": f"parse .pb {path.stem}", "size": size, "median_s": parse_s, "peak_mb": None, "ratio": None, "note": ""}
+            {
+                "what": f"parse .pb {path.stem}",
+                "size": size,
+                "median_s": parse_s,
+                "peak_mb": None,
+                "ratio": None,
+                "note": "",
+            }
         )
         for rule in RULES:
             times = []
@@ -129,6 +141,40 @@ def tally_rows(
                 }
             )
             say(f"{path.stem} {rule}: {median:.3f} s, ratio {ratio}, {note}")
+
+
+def synthetic_rows(results: list[dict[str, Any]], *, voters: int = 100_000) -> None:
+    """Every rule on a generated election of ``voters`` voters (80 projects, 1-8 approvals each, skewed
+    popularity): the size targets (greedy < 0.5 s, every rule < 5 s) are about this one."""
+    import random
+
+    from parlons.modules.budgets import vote_rules
+
+    rng = random.Random(1)
+    ids = [f"p{i:03d}" for i in range(80)]
+    costs = {p: rng.randrange(20_000, 400_000, 1000) for p in ids}
+    popularity = [rng.random() ** 2 for _ in ids]
+    ballots = [rng.choices(ids, weights=popularity, k=rng.randint(1, 8)) for _ in range(voters)]
+    election = vote_rules.Election(budget=5_000_000, costs=costs, ballots=ballots)
+    for rule in RULES:
+        times = []
+        for _ in range(3):
+            t0 = time.perf_counter()
+            outcome = vote_rules.tally(election, rule)
+            times.append(time.perf_counter() - t0)
+        median = statistics.median(times)
+        target = 0.5 if rule == "greedy" else 5.0
+        results.append(
+            {
+                "what": f"tally {rule} synthetic",
+                "size": f"{voters} voters, 80 projects",
+                "median_s": median,
+                "peak_mb": None,
+                "ratio": None,
+                "note": f"{len(outcome.winners)} winners; target < {target} s: {'met' if median < target else 'MISSED'}",
+            }
+        )
+        say(f"synthetic {voters} {rule}: {median:.3f} s")
 
 
 def _database_url() -> str:
@@ -185,12 +231,20 @@ def _ballots_child(count: int, workers: int = 1) -> dict[str, Any]:
     process.visibility = "public"
     process.save()
     phase_create(process=process, by=None, title="Vote", is_current=True)
-    component = component_publish(component=component_add(process=process, by=None, module_key="budgets"), by=None)
-    budget = services.budget_create(component=component, by=None, title="Budget", amount=1_000_000, max_projects=5)
+    component = component_publish(
+        component=component_add(process=process, by=None, module_key="budgets"), by=None
+    )
+    budget = services.budget_create(
+        component=component, by=None, title="Budget", amount=1_000_000, max_projects=5
+    )
     ids = []
     for n in range(20):
         project = services.project_submit(
-            budget=budget, by=None, title=f"Projet {n}", description="Un projet pour la ville.", cost=10_000 + n
+            budget=budget,
+            by=None,
+            title=f"Projet {n}",
+            description="Un projet pour la ville.",
+            cost=10_000 + n,
         )
         ids.append(services.project_review(project=project, by=None, feasible=True).public_id)
     services.budget_open(budget=budget, by=None)
@@ -207,36 +261,56 @@ def _ballots_child(count: int, workers: int = 1) -> dict[str, Any]:
     )
     rng = random.Random(5)
     ballots = [rng.sample(ids, rng.randint(1, 5)) for _ in users]
-    # ``workers`` forked processes (web workers), each casting its share of the ballots on its own connection;
-    # PostgreSQL groups their commits. The parent closes its connection first so none is shared across a fork.
-    from django.db import connections
-
-    connections.close_all()
-    read, write = os.pipe()
-    children = []
-    started = time.perf_counter()
-    for w in range(workers):
-        pid = os.fork()
-        if pid == 0:  # child
-            os.close(read)
-            mine = []
-            for i in range(w, count, workers):
-                t0 = time.perf_counter()
-                services.ballot_cast(budget=budget, voter=users[i], choices=ballots[i])
-                mine.append(time.perf_counter() - t0)
-            connections.close_all()
-            os.write(write, (json.dumps(mine) + "\n").encode())
-            os._exit(0)
-        children.append(pid)
-    os.close(write)
-    with os.fdopen(read) as pipe:
-        times = [t for line in pipe for t in json.loads(line)]
-    for pid in children:
-        os.waitpid(pid, 0)
-    total = time.perf_counter() - started
+    # ``workers`` separate processes (like web workers), each casting its share of the ballots on its own
+    # connection; PostgreSQL groups their commits. Each reports its own start and end after Django is set up.
+    plan = Path(tempfile.mkdtemp()) / "plan.json"
+    plan.write_text(json.dumps({"budget": budget.pk, "users": [u.pk for u in users], "ballots": ballots}))
+    code = "import json; from bench.budgets import _cast_slice; print(json.dumps(_cast_slice({!r}, {}, {})))"
+    procs = [
+        subprocess.Popen(  # noqa: S603
+            [sys.executable, "-c", code.format(str(plan), w, workers)],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for w in range(workers)
+    ]
+    reports = [json.loads(p.communicate()[0].strip().splitlines()[-1]) for p in procs]
+    times = [t for r in reports for t in r["times"]]
+    total = max(r["end"] for r in reports) - min(r["start"] for r in reports)
     assert Ballot.objects.filter(budget=budget).count() == count, "lost or double-counted ballots"
     connection.close()
     return {"count": count, "workers": workers, "seconds": total, "median_s": statistics.median(times)}
+
+
+def _cast_slice(plan_path: str, offset: int, step: int) -> dict[str, Any]:
+    """A bench worker: cast every ``step``-th ballot of the plan from ``offset``; report its own times."""
+    import django
+
+    django.setup()
+    from django.db import connection
+
+    from parlons.accounts.models import User
+    from parlons.modules.budgets import services
+    from parlons.modules.budgets.models import Budget
+
+    plan = json.loads(Path(plan_path).read_text())
+    budget = (
+        Budget.objects.select_related("component__process__organisation")
+        .prefetch_related("component__process__phases")
+        .get(pk=plan["budget"])
+    )
+    mine = list(range(offset, len(plan["users"]), step))
+    users = User.objects.in_bulk([plan["users"][i] for i in mine])
+    times = []
+    start = time.time()
+    for i in mine:
+        t0 = time.perf_counter()
+        services.ballot_cast(budget=budget, voter=users[plan["users"][i]], choices=plan["ballots"][i])
+        times.append(time.perf_counter() - t0)
+    end = time.time()
+    connection.close()
+    return {"start": start, "end": end, "times": times}
 
 
 def ballot_rows(results: list[dict[str, Any]], *, count: int = 3000, workers: int = 1) -> None:
@@ -281,6 +355,8 @@ def run(
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
     tally_rows(results, pabutools_limit=pabutools_limit, only=only, with_pabutools=with_pabutools)
+    if not only:
+        synthetic_rows(results)
     if ballots:
         for workers in (1, 4):
             ballot_rows(results, count=ballots, workers=workers)

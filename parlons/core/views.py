@@ -119,3 +119,90 @@ def healthz(request: HttpRequest) -> JsonResponse:
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"status": "ok"})
+
+
+MAP_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+MAP_ATTRIBUTION = "© OpenStreetMap contributors"
+# Points per layer on the combined map (and in its list); the modules' own maps cluster the rest.
+MAP_LAYER_LIMIT = 500
+
+
+def map_page(request: HttpRequest) -> HttpResponse:
+    """Every published component's map layers on one map, with a layer list, a district filter and the
+    same points as an accessible list. Modules are read only through the registry (``map_layers``)."""
+    from itertools import islice
+
+    from django.contrib.gis.geos import Point
+
+    org = request.organisation  # type: ignore[attr-defined]
+    areas = list(selectors.area_list(organisation=org))
+    area = next((a for a in areas if str(a.pk) == request.GET.get("area")), None)
+    chosen = set(request.GET.getlist("layer"))
+    layers: list[dict[str, Any]] = []
+    for process in selectors.process_list(organisation=org, user=request.user):
+        for component in process.components.all():
+            manifest = registry.get(component.module_key)
+            if manifest is None or component.published_at is None:
+                continue
+            component.process = process
+            for layer in manifest.map_layers:
+                key = f"{component.pk}-{layer.key}"
+                shown = not chosen or key in chosen
+                features: list[dict[str, Any]] = []
+                if shown:
+                    for feature in islice(layer.features(component), MAP_LAYER_LIMIT * 4):
+                        geometry = feature.get("geometry") or {}
+                        if geometry.get("type") != "Point":
+                            continue
+                        lon, lat = geometry["coordinates"][:2]
+                        if area is not None and (
+                            area.geometry is None or not area.geometry.contains(Point(lon, lat, srid=4326))
+                        ):
+                            continue
+                        properties = feature.get("properties") or {}
+                        label = properties.get("title") or properties.get("category") or str(layer.label)
+                        features.append(
+                            {
+                                "lon": lon,
+                                "lat": lat,
+                                "label": str(label),
+                                "status": str(
+                                    properties.get("status_label") or properties.get("status") or ""
+                                ),
+                                "url": properties.get("url") or "",
+                            }
+                        )
+                        if len(features) >= MAP_LAYER_LIMIT:
+                            break
+                layers.append(
+                    {
+                        "key": key,
+                        "label": f"{layer.label} — {component.name}",
+                        "shown": shown,
+                        "url": _component_url(component),
+                        "features": features,
+                        "capped": len(features) >= MAP_LAYER_LIMIT,
+                    }
+                )
+    centre = (org.centre.x, org.centre.y) if org.centre else None
+    data = {
+        "tiles": MAP_TILES,
+        "attribution": MAP_ATTRIBUTION,
+        "centre": centre,
+        "layers": [
+            {"key": la["key"], "label": la["label"], "features": la["features"]}
+            for la in layers
+            if la["shown"]
+        ],
+    }
+    return render(
+        request,
+        "core/map.html",
+        {
+            "layers": layers,
+            "areas": areas,
+            "area": area,
+            "map_data": data,
+            "count": sum(len(la["features"]) for la in layers),
+        },
+    )

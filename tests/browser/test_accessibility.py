@@ -9,7 +9,7 @@ from tests.browser.fixtures import axe_violations, describe, login
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PROCESS = "/processes/reamenagement-place-du-marche/"
-PUBLIC_PAGES = ["/", PROCESS, "/processes/", "/accounts/signup/", "/accounts/login/"]
+PUBLIC_PAGES = ["/", PROCESS, "/processes/", "/map/", "/accounts/signup/", "/accounts/login/"]
 CITIZEN = "citoyen@valmont.demo"
 
 

@@ -1,6 +1,6 @@
 """E-mails about reports: to the reporter and followers, to the service, to an external body.
 
-Messages are rendered in the organisation's language once the transaction has committed (nothing is sent
+Messages are rendered in each recipient's language (their account's, else the organisation's) once the transaction has committed (nothing is sent
 about a change that was rolled back) and handed to Django's ``send_mail``, which in Parlons enqueues them
 (``QueuedEmailBackend``). Each person gets their own message: addresses are never shown to each other.
 """
@@ -53,21 +53,46 @@ def audience(report: Report, *, exclude: Any = None) -> list[str]:
     return result
 
 
+def languages_of(recipients: list[str], default: str) -> dict[str, str]:
+    """Each address's language: its account's ``language`` when it has one, else ``default``. One query."""
+    from django.contrib.auth import get_user_model
+
+    available = {code for code, _name in settings.LANGUAGES}
+    known = {
+        email.lower(): language
+        for email, language in get_user_model()
+        .objects.filter(email__in=recipients)
+        .exclude(language="")
+        .values_list("email", "language")
+    }
+    return {r: known[r.lower()] if known.get(r.lower()) in available else default for r in recipients}
+
+
 def send(template: str, recipients: Iterable[str], report: Report, **context: Any) -> None:
-    """Render ``reports/email/<template>.txt`` (first line = subject) and send it after the commit."""
+    """Render ``reports/email/<template>.txt`` (first line = subject) in each recipient's language (their
+    account's, else the organisation's default) and send it after the commit, one message per person."""
     recipients = [r for r in recipients if r]
     if not recipients:
         return
-    language = report.organisation.default_language or settings.LANGUAGE_CODE
+    default = report.organisation.default_language or settings.LANGUAGE_CODE
 
     def deliver() -> None:
-        with translation.override(language):
-            text = render_to_string(
-                f"reports/email/{template}.txt",
-                {"report": report, "url": report_url(report), "organisation": report.organisation, **context},
-            ).strip()
-        subject, _blank, body = text.partition("\n")
-        for recipient in recipients:
-            send_mail(subject.strip(), body.strip() + "\n", None, [recipient])
+        by_language: dict[str, list[str]] = {}
+        for recipient, language in languages_of(recipients, default).items():
+            by_language.setdefault(language, []).append(recipient)
+        for language, group in by_language.items():
+            with translation.override(language):
+                text = render_to_string(
+                    f"reports/email/{template}.txt",
+                    {
+                        "report": report,
+                        "url": report_url(report),
+                        "organisation": report.organisation,
+                        **context,
+                    },
+                ).strip()
+            subject, _blank, body = text.partition("\n")
+            for recipient in group:
+                send_mail(subject.strip(), body.strip() + "\n", None, [recipient])
 
     transaction.on_commit(deliver, robust=True)

@@ -174,6 +174,11 @@ class Report(PublicIdTenantModel):
         indexes = [
             # The map: bounding box and grid clustering per component, without touching the table.
             models.Index(fields=["component", "lat", "lon"], name="report_component_latlon"),
+            # The street-level map: public reports of a box with the map's filters, read from the index.
+            models.Index(
+                fields=["component", "is_private", "lat", "lon", "status", "category", "area"],
+                name="report_map_covering",
+            ),
             models.Index(fields=["component", "status", "lat", "lon"], name="report_comp_status_latlon"),
             # Duplicate check: open reports of a category near a point.
             models.Index(fields=["category", "status", "lat", "lon"], name="report_category_near"),
@@ -221,6 +226,44 @@ class Report(PublicIdTenantModel):
         return self.contact_email
 
 
+class ReportCell(TenantModel):
+    """How many reports one cell of the map's clustering grid holds, at one grid level, for one combination
+    of the map's filters (status, category, district) and visibility; with the sums of their longitudes
+    and latitudes, so that a cluster's centroid is ``sum / n``. Maintained by the services
+    (``cells.report_changed``) and rebuilt by ``parlons reports_rebuild_cells``.
+
+    ``district`` is the report's area id, 0 when it lies in none (a plain integer, so that the upsert's
+    unique key never holds NULL).
+    """
+
+    tenant_path = "component__process__organisation"
+
+    component = models.ForeignKey("core.Component", on_delete=models.CASCADE, related_name="+")
+    level = models.PositiveSmallIntegerField()
+    cx = models.IntegerField()
+    cy = models.IntegerField()
+    status = models.CharField(max_length=20, choices=Status)
+    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="+")
+    district = models.PositiveIntegerField(default=0)
+    is_private = models.BooleanField(default=False)
+    n = models.IntegerField(default=0)
+    sum_lon = models.FloatField(default=0.0)
+    sum_lat = models.FloatField(default=0.0)
+
+    class Meta:
+        verbose_name = _("map cell")
+        verbose_name_plural = _("map cells")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["component", "level", "cx", "cy", "status", "category", "district", "is_private"],
+                name="report_cell_key",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.level}/{self.cx}/{self.cy}: {self.n}"
+
+
 class PhotoKind(models.TextChoices):
     BEFORE = "before", _("Before")
     AFTER = "after", _("After")
@@ -238,6 +281,9 @@ class ReportPhoto(TenantModel, TimeStampedModel):
     height = models.PositiveIntegerField(default=0)
     kind = models.CharField(_("kind"), max_length=10, choices=PhotoKind, default=PhotoKind.BEFORE)
     is_blurred = models.BooleanField(_("blurred"), default=False)
+    # False while a moderator has not reviewed it (component setting "photos reviewed before publication"):
+    # then only the reporter and the staff see it.
+    is_published = models.BooleanField(_("published"), default=True)
     position = models.PositiveSmallIntegerField(default=0)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

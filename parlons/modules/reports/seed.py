@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from parlons.accounts.models import Membership, Role
 from parlons.core.models import Area, Component, DecisionEvent, Service
+from parlons.modules.reports import cells
 from parlons.modules.reports.models import (
     AnswerTemplate,
     Category,
@@ -337,6 +338,8 @@ def seed(component: Component, *, count: int = REPORT_COUNT) -> None:
             if user_id != report.reporter_id:
                 followers.append(ReportFollower(report=report, user_id=user_id))
         ReportFollower.objects.bulk_create(followers, ignore_conflicts=True)
+    # bulk_create bypasses the services: count the new reports on the map in one rebuild of this map.
+    cells.rebuild(component_ids=[component.pk])
 
 
 def _answer_for(status: str) -> str:

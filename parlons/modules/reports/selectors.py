@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db.models import Avg, Count, F, FloatField, Max, Min, Prefetch, Q, QuerySet, Sum
+from django.db.models import (
+    Avg,
+    Count,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    IntegerField,
+    Max,
+    Prefetch,
+    Q,
+    QuerySet,
+    Sum,
+)
 from django.db.models.functions import Floor
 from django.utils import timezone
 
@@ -16,12 +29,14 @@ from parlons.common.errors import NotFound
 from parlons.core import permissions
 from parlons.core.models import Area, Component, Organisation, Service
 from parlons.geo.geometry import BBox, cluster_cell_degrees, distance_m
+from parlons.modules.reports import cells
 from parlons.modules.reports.models import (
     OPEN_STATUSES,
     AnswerTemplate,
     Category,
     CategoryRoute,
     Report,
+    ReportCell,
     ReportFollower,
     ReportPhoto,
     SatisfactionSurvey,
@@ -40,10 +55,13 @@ def category_list(*, organisation: Organisation, active_only: bool = True) -> Qu
     return qs.filter(is_active=True) if active_only else qs
 
 
-def categories_by_service(*, organisation: Organisation) -> list[tuple[str, list[Category]]]:
-    """Active categories grouped under their service's name (for ``<optgroup>``), services alphabetically."""
+def categories_by_service(
+    *, organisation: Organisation, active_only: bool = True
+) -> list[tuple[str, list[Category]]]:
+    """Categories (active ones by default) grouped under their service's name (for ``<optgroup>``),
+    services alphabetically."""
     groups: dict[str, list[Category]] = {}
-    for category in category_list(organisation=organisation):
+    for category in category_list(organisation=organisation, active_only=active_only):
         groups.setdefault(category.service.name if category.service else "", []).append(category)
     return sorted(groups.items(), key=lambda item: (item[0] == "", item[0]))
 
@@ -154,10 +172,22 @@ def report_list(
 
 
 def report_list_page(qs: QuerySet[Report]) -> QuerySet[Report]:
-    """Adds what a list row shows (first photo) without one query per row."""
+    """Adds what a list row shows (first published photo) without one query per row."""
     return qs.prefetch_related(
-        Prefetch("photos", queryset=ReportPhoto.objects.filter(kind="before").order_by("position", "id"))
+        Prefetch(
+            "photos",
+            queryset=ReportPhoto.objects.filter(kind="before", is_published=True).order_by("position", "id"),
+        )
     )
+
+
+def visible_photos(*, report: Report, user: Any) -> list[ReportPhoto]:
+    """The report's photos this person may see: published ones, and all of them for its reporter and the
+    organisation's staff (who review them). Uses the prefetched ``photos`` when there."""
+    photos = list(report.photos.all())
+    if can_see_private(user, report):
+        return photos
+    return [p for p in photos if p.is_published]
 
 
 def can_see_private(user: Any, report: Report) -> bool:
@@ -233,7 +263,12 @@ def nearby_open_reports(
         qs = qs.filter(category_id=category_id)
     candidates = list(
         qs.select_related("category").prefetch_related(
-            Prefetch("photos", queryset=ReportPhoto.objects.filter(kind="before").order_by("position", "id"))
+            Prefetch(
+                "photos",
+                queryset=ReportPhoto.objects.filter(kind="before", is_published=True).order_by(
+                    "position", "id"
+                ),
+            )
         )[:200]
     )
     near = [(r, distance_m(lon, lat, r.lon, r.lat)) for r in candidates]
@@ -242,64 +277,207 @@ def nearby_open_reports(
     return near[:limit]
 
 
+# Street level: at most this many markers; a denser view gets clusters and a "zoom in" hint instead.
+STREET_FEATURE_CAP = 500
+# A clustered view holding at most this many reports reads them directly (exact markers for lone reports).
+SMALL_VIEW = 300
+# Lone reports in a large clustered view looked up to show them as markers; beyond, they stay clusters of 1.
+MAX_LONE_LOOKUPS = 30
+
+
+def _cells_answer(filters: ReportFilters) -> bool:
+    """Whether the pre-aggregated cells can answer these filters (status, category, district, box)."""
+    return not (
+        filters.date_from
+        or filters.date_to
+        or filters.service_id
+        or filters.assigned_to_id
+        or filters.overdue
+        or filters.older_than_days
+    )
+
+
+def _cell_range(bbox: BBox | None, side: float) -> dict[str, int]:
+    if bbox is None:
+        return {}
+    return {
+        "cx__gte": math.floor((bbox.west + 180.0) / side),
+        "cx__lte": math.floor((bbox.east + 180.0) / side),
+        "cy__gte": math.floor((bbox.south + 90.0) / side),
+        "cy__lte": math.floor((bbox.north + 90.0) / side),
+    }
+
+
+def _clusters_from_cells(
+    *, component: Component, filters: ReportFilters, zoom: int, private_too: bool
+) -> list[dict[str, Any]]:
+    """Clusters of the grid at ``zoom`` summed from the stored cells (one indexed, grouped query)."""
+    level = max(cells.COARSEST_LEVEL, min(cells.FINEST_LEVEL, zoom))
+    shift = level - zoom if zoom < level else 0
+    qs = ReportCell.objects.filter(
+        component=component, level=level, n__gt=0, **_cell_range(filters.bbox, cluster_cell_degrees(level))
+    )
+    if not private_too:
+        qs = qs.filter(is_private=False)
+    if filters.category_ids:
+        qs = qs.filter(category_id__in=filters.category_ids)
+    if filters.statuses:
+        qs = qs.filter(status__in=filters.statuses)
+    if filters.area_id:
+        qs = qs.filter(district=filters.area_id)
+    if shift:
+        factor = 2**shift
+        qs = qs.annotate(
+            gx=ExpressionWrapper(F("cx") / factor, output_field=IntegerField()),
+            gy=ExpressionWrapper(F("cy") / factor, output_field=IntegerField()),
+        )
+    else:
+        qs = qs.annotate(gx=F("cx"), gy=F("cy"))
+    rows = qs.values("gx", "gy").annotate(n=Sum("n"), slon=Sum("sum_lon"), slat=Sum("sum_lat")).order_by()
+    return [
+        {"cx": r["gx"], "cy": r["gy"], "n": r["n"], "clon": r["slon"] / r["n"], "clat": r["slat"] / r["n"]}
+        for r in rows
+        if r["n"]
+    ]
+
+
+def _clusters_from_reports(qs: QuerySet[Report], zoom: int) -> list[dict[str, Any]]:
+    """Clusters of the grid at ``zoom`` grouped from the reports themselves (filters the cells lack)."""
+    side = cluster_cell_degrees(zoom)
+    return list(
+        qs.annotate(
+            cx=Floor((F("lon") + 180.0) / side, output_field=FloatField()),
+            cy=Floor((F("lat") + 90.0) / side, output_field=FloatField()),
+        )
+        .values("cx", "cy")
+        .annotate(n=Count("id"), clon=Avg("lon"), clat=Avg("lat"))
+        .order_by()
+    )
+
+
+def _cell_of(lon: float, lat: float, side: float) -> tuple[int, int]:
+    return math.floor((lon + 180.0) / side), math.floor((lat + 90.0) / side)
+
+
+_MARKER_COLUMNS = ("public_id", "lon", "lat", "status", "category__name", "created_at")
+
+
+def _marker(row: tuple[Any, ...]) -> dict[str, Any]:
+    public_id, lon, lat, status, category, created_at = row
+    return {
+        "type": "Feature",
+        "id": public_id,
+        "geometry": {"type": "Point", "coordinates": [round(lon, 6), round(lat, 6)]},
+        "properties": {
+            "cluster": False,
+            "count": 1,
+            "id": public_id,
+            "status": status,
+            "status_label": str(Status(status).label),
+            "category": category,
+            "created_at": created_at.isoformat(),
+        },
+    }
+
+
+def _cluster(c: dict[str, Any], *, zoom_in: bool = False) -> dict[str, Any]:
+    properties: dict[str, Any] = {"cluster": True, "count": int(c["n"])}
+    if zoom_in:
+        properties["zoom_in"] = True
+    return {
+        "type": "Feature",
+        "geometry": {"type": "Point", "coordinates": [round(c["clon"], 6), round(c["clat"], 6)]},
+        "properties": properties,
+    }
+
+
 def map_geojson(*, component: Component, user: Any, filters: ReportFilters, zoom: int) -> dict[str, Any]:
     """GeoJSON of the reports in ``filters.bbox``: one feature per report at street level, else clusters.
 
-    Clusters are cells of a fixed world grid (so they do not jump when the map pans) computed in SQL from the
-    indexed lon/lat columns: one grouped query, plus one for the reports that are alone in their cell. The
-    counts are exact for the filters given.
+    Clusters are cells of a fixed world grid (``cluster_cell_degrees(zoom)``, so they do not jump when the
+    map pans). With the public map's filters (status, category, district) they are read from the
+    pre-aggregated ``ReportCell`` table (``cells.py``): a handful of rows per cell whatever the number of
+    reports; a cell's count covers the whole cell, even where it reaches beyond the box. With a date filter
+    (or the back office's filters), which the cells do not hold, they fall back to grouping the reports
+    themselves in SQL. A view of at most ``SMALL_VIEW`` reports reads them directly, so lone reports are
+    markers; a signed-in person's own private reports are added as markers.
+
+    At street level (``zoom >= UNCLUSTERED_ZOOM``) each report is a marker, read as a few columns
+    (``values_list``), up to ``STREET_FEATURE_CAP``; a denser view answers clusters of the finest grid with
+    ``zoom_in`` set (on the collection and on each cluster) instead of thousands of markers.
     """
-    qs = report_list(component=component, user=user, filters=filters).order_by()
+    organisation = component.process.organisation
+    staff = user is not None and permissions.is_staff(user, organisation)
+    private_too = staff and filters.include_private
+    by_cells = _cells_answer(filters)
     features: list[dict[str, Any]] = []
+    result: dict[str, Any] = {"type": "FeatureCollection", "features": features}
     if zoom >= UNCLUSTERED_ZOOM:
-        singles = list(qs.values_list("pk", flat=True)[:2000])
-        cells: list[dict[str, Any]] = []
+        qs = report_list(component=component, user=user, filters=filters).order_by()
+        rows = list(qs.values_list(*_MARKER_COLUMNS)[: STREET_FEATURE_CAP + 1])
+        if len(rows) <= STREET_FEATURE_CAP:
+            features.extend(_marker(row) for row in rows)
+            return result
+        if by_cells:
+            found = _clusters_from_cells(
+                component=component, filters=filters, zoom=cells.FINEST_LEVEL, private_too=private_too
+            )
+        else:
+            found = _clusters_from_reports(qs, zoom)
+        features.extend(_cluster(c, zoom_in=True) for c in found)
+        result["zoom_in"] = True
+        return result
+
+    side = cluster_cell_degrees(zoom)
+    public = report_list(component=component, user=None, filters=filters).order_by()
+    if private_too:
+        public = report_list(component=component, user=user, filters=filters).order_by()
+    if not by_cells:
+        found = _clusters_from_reports(public, zoom)
     else:
-        cell = cluster_cell_degrees(zoom)
-        cells = list(
-            qs.annotate(
-                cx=Floor((F("lon") + 180.0) / cell, output_field=FloatField()),
-                cy=Floor((F("lat") + 90.0) / cell, output_field=FloatField()),
-            )
-            .values("cx", "cy")
-            .annotate(n=Count("id"), clon=Avg("lon"), clat=Avg("lat"), first=Min("id"))
-            .order_by()
-        )
-        singles = [c["first"] for c in cells if c["n"] == 1]
-        for c in cells:
-            if c["n"] > 1:
-                features.append(
-                    {
-                        "type": "Feature",
-                        "geometry": {
-                            "type": "Point",
-                            "coordinates": [round(c["clon"], 6), round(c["clat"], 6)],
-                        },
-                        "properties": {"cluster": True, "count": c["n"]},
-                    }
-                )
-    if singles:
-        rows = Report.objects.filter(pk__in=singles).values_list(
-            "public_id", "lon", "lat", "status", "category__name", "created_at"
-        )
-        for public_id, lon, lat, status, category, created_at in rows:
-            features.append(
-                {
-                    "type": "Feature",
-                    "id": public_id,
-                    "geometry": {"type": "Point", "coordinates": [round(lon, 6), round(lat, 6)]},
-                    "properties": {
-                        "cluster": False,
-                        "count": 1,
-                        "id": public_id,
-                        "status": status,
-                        "status_label": str(Status(status).label),
-                        "category": category,
-                        "created_at": created_at.isoformat(),
-                    },
-                }
-            )
-    return {"type": "FeatureCollection", "features": features}
+        found = _clusters_from_cells(component=component, filters=filters, zoom=zoom, private_too=private_too)
+        if sum(c["n"] for c in found) <= SMALL_VIEW:
+            found = []
+            rows = list(public.values_list(*_MARKER_COLUMNS))
+            grid: dict[tuple[int, int], list[tuple[Any, ...]]] = {}
+            for row in rows:
+                grid.setdefault(_cell_of(row[1], row[2], side), []).append(row)
+            for members in grid.values():
+                if len(members) == 1:
+                    features.append(_marker(members[0]))
+                else:
+                    features.append(
+                        _cluster(
+                            {
+                                "n": len(members),
+                                "clon": sum(m[1] for m in members) / len(members),
+                                "clat": sum(m[2] for m in members) / len(members),
+                            }
+                        )
+                    )
+    lone = [c for c in found if c["n"] == 1][:MAX_LONE_LOOKUPS]
+    if lone:
+        boxes = Q()
+        for c in lone:
+            west, south = c["cx"] * side - 180.0, c["cy"] * side - 90.0
+            boxes |= Q(lat__gte=south, lat__lte=south + side, lon__gte=west, lon__lte=west + side)
+        wanted = {(int(c["cx"]), int(c["cy"])) for c in lone}
+        filters_no_box = replace(filters, bbox=None)
+        singles = report_list(
+            component=component, user=user if private_too else None, filters=filters_no_box
+        ).order_by()
+        for row in singles.filter(boxes).values_list(*_MARKER_COLUMNS)[: 2 * len(lone)]:
+            key = _cell_of(row[1], row[2], side)
+            if key in wanted:
+                wanted.discard(key)
+                features.append(_marker(row))
+        shown = {(int(c["cx"]), int(c["cy"])) for c in lone} - wanted
+        found = [c for c in found if (int(c["cx"]), int(c["cy"])) not in shown]
+    features.extend(_cluster(c) for c in found)
+    if user is not None and user.is_authenticated and not private_too:
+        own = Report.objects.filter(component=component, is_private=True, reporter=user)
+        features.extend(_marker(row) for row in _apply(own, filters).values_list(*_MARKER_COLUMNS))
+    return result
 
 
 def followers_of(*, report: Report) -> QuerySet[ReportFollower]:

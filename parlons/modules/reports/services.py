@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
@@ -24,17 +25,18 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from parlons.accounts.models import STAFF_ROLES, Membership, Role
-from parlons.common.errors import Conflict, PermissionDenied, ValidationFailed
+from parlons.common.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from parlons.core import permissions
-from parlons.core.models import Component, DecisionEvent, Service
+from parlons.core.models import Area, Component, DecisionEvent, Service
 from parlons.core.services import decision_record
 from parlons.geo.geocoding import get_geocoder
 from parlons.geo.geometry import InvalidGeometry, point, validate_lonlat
-from parlons.modules.reports import emails, photos, selectors
+from parlons.modules.reports import cells, emails, photos, selectors
 from parlons.modules.reports.models import (
     OPEN_STATUSES,
     AnswerTemplate,
     Category,
+    CategoryRoute,
     CloseReason,
     PhotoKind,
     Report,
@@ -123,7 +125,9 @@ def _store_photo(clean: photos.CleanPhoto) -> str:
     return name
 
 
-def _attach(report: Report, cleaned: Iterable[photos.CleanPhoto], *, kind: str, by: Any) -> list[ReportPhoto]:
+def _attach(
+    report: Report, cleaned: Iterable[photos.CleanPhoto], *, kind: str, by: Any, published: bool = True
+) -> list[ReportPhoto]:
     existing = set(ReportPhoto.objects.filter(report=report).values_list("content_hash", flat=True))
     position = ReportPhoto.objects.filter(report=report, kind=kind).count()
     created = []
@@ -141,6 +145,7 @@ def _attach(report: Report, cleaned: Iterable[photos.CleanPhoto], *, kind: str, 
                 kind=kind,
                 position=position,
                 uploaded_by=_user(by),
+                is_published=published,
             )
         )
         position += 1
@@ -292,7 +297,8 @@ def report_submit(
         if existing is None:
             raise
         return existing
-    _attach(report, cleaned, kind=PhotoKind.BEFORE, by=user)
+    cells.report_changed(before=None, after=cells.placement_of(report))
+    _attach(report, cleaned, kind=PhotoKind.BEFORE, by=user, published=not conf.photos_reviewed)
     decision_record(
         organisation=organisation,
         subject=report,
@@ -430,8 +436,9 @@ def report_set_status(
     _require_handler(by, report)
     if status == report.status and close_reason == report.close_reason:
         raise Conflict(_("The report already has this status."), field="status")
-    previous = _apply_status(report, status, close_reason, timezone.now())
-    report.save()
+    with cells.tracking(report):
+        previous = _apply_status(report, status, close_reason, timezone.now())
+        report.save()
     decision_record(
         organisation=report.organisation,
         subject=report,
@@ -485,8 +492,9 @@ def report_answer(
     cleaned = _clean_photos(list(photo_files), 5)
     previous = report.status
     if status != report.status or (status == Status.CLOSED and close_reason != report.close_reason):
-        previous = _apply_status(report, status, close_reason, timezone.now())
-        report.save()
+        with cells.tracking(report):
+            previous = _apply_status(report, status, close_reason, timezone.now())
+            report.save()
     else:
         Report.objects.filter(pk=report.pk).update(updated_at=timezone.now())
     _attach(report, cleaned, kind=PhotoKind.AFTER, by=by)
@@ -551,6 +559,7 @@ def report_reroute(
     """Change the category and/or the service in charge (wrong routing). Public trail; the new service is told."""
     _require_handler(by, report)
     organisation = report.organisation
+    before = cells.stored_placement(report.pk)
     if category_id and category_id != report.category_id:
         category = (
             Category.objects.for_organisation(organisation)
@@ -571,6 +580,7 @@ def report_reroute(
             raise ValidationFailed(_("Unknown service."), field="service")
         report.service = service
     report.save()
+    cells.report_changed(before=before, after=cells.placement_of(report))
     text = gettext("Transferred to: %(service)s (%(category)s).") % {
         "service": report.service.name if report.service else "—",
         "category": report.category.name,
@@ -630,10 +640,11 @@ def report_merge(*, report: Report, into: Report, by: Any) -> Report:
     ReportFollower.objects.filter(report=report).delete()
     into.followers_count = ReportFollower.objects.filter(report=into).count()
     into.save(update_fields=["followers_count", "updated_at"])
-    previous = _apply_status(report, Status.CLOSED, CloseReason.DUPLICATE, timezone.now())
-    report.duplicate_of = into
-    report.followers_count = 0
-    report.save()
+    with cells.tracking(report):
+        previous = _apply_status(report, Status.CLOSED, CloseReason.DUPLICATE, timezone.now())
+        report.duplicate_of = into
+        report.followers_count = 0
+        report.save()
     role = _role_label(by, report)
     text = gettext("Same problem as report %(id)s: follow it there.") % {"id": into.public_id}
     decision_record(
@@ -669,8 +680,9 @@ def report_mark_private(*, report: Report, by: Any, private: bool = True, reason
     _require_handler(by, report)
     if report.is_private == private:
         return report
-    report.is_private = private
-    report.save(update_fields=["is_private", "updated_at"])
+    with cells.tracking(report):
+        report.is_private = private
+        report.save(update_fields=["is_private", "updated_at"])
     decision_record(
         organisation=report.organisation,
         subject=report,
@@ -684,6 +696,54 @@ def report_mark_private(*, report: Report, by: Any, private: bool = True, reason
         is_public=False,
     )
     return report
+
+
+@transaction.atomic
+def report_delete(*, report: Report, by: Any) -> None:
+    """Delete a report for good (spam, a test, unlawful content): moderators and administrators only.
+
+    Its photos, followers and surveys go with it, and it leaves the map's counts. The decision trail keeps
+    its events (it is an audit record). Raises PermissionDenied.
+    """
+    _require_moderator(by, report)
+    before = cells.stored_placement(report.pk)
+    files = dict(ReportPhoto.objects.filter(report=report).values_list("content_hash", "file"))
+    report.delete()
+    cells.report_changed(before=before, after=None)
+    # Photo files are shared by content hash: remove only those no other report uses.
+    used = set(
+        ReportPhoto.objects.filter(content_hash__in=list(files)).values_list("content_hash", flat=True)
+    )
+    for name in [name for digest, name in files.items() if digest not in used]:
+        transaction.on_commit(partial(default_storage.delete, name))
+
+
+@transaction.atomic
+def photo_publish(*, photo: ReportPhoto, by: Any, publish: bool = True) -> ReportPhoto:
+    """Show a reviewed photo to the public (or hold it back again): moderators, administrators and the
+    agents in charge of the report. Blur faces and number plates first with ``photo_blur`` when needed.
+    Recorded in the staff-only trail. Raises PermissionDenied."""
+    report = photo.report
+    if by is not None and not (
+        can_handle(by, report) or permissions.role_of(by, report.organisation) in (Role.ADMIN, Role.MODERATOR)
+    ):
+        raise PermissionDenied(_("Only moderators and the service in charge can publish photos."))
+    if photo.is_published == publish:
+        return photo
+    photo.is_published = publish
+    photo.save(update_fields=["is_published", "updated_at"])
+    decision_record(
+        organisation=report.organisation,
+        subject=report,
+        by=by,
+        kind=DecisionEvent.Kind.STATUS,
+        from_status=report.status,
+        to_status=report.status,
+        body=gettext("Photo published.") if publish else gettext("Photo withdrawn from publication."),
+        author_role=_role_label(by, report),
+        is_public=False,
+    )
+    return photo
 
 
 @transaction.atomic
@@ -736,8 +796,9 @@ def report_satisfaction_answer(
         "category", "service", "organisation", "component__process", "assigned_to"
     ).get(pk=survey.report_id)
     if answer == SatisfactionSurvey.Answer.NO and report.status == Status.FIXED:
-        previous = _apply_status(report, Status.RECEIVED, "", timezone.now())
-        report.save()
+        with cells.tracking(report):
+            previous = _apply_status(report, Status.RECEIVED, "", timezone.now())
+            report.save()
         text = gettext("Reopened: the reporter says the problem is not fixed.")
         if survey.comment:
             text = f"{text}\n\n« {survey.comment} »"
@@ -847,3 +908,47 @@ def category_save(
     category.external_email, category.external_name = external_email.strip(), external_name.strip()
     category.save()
     return category
+
+
+@transaction.atomic
+def category_route_save(
+    *, organisation: Any, by: Any, category_id: int | None, area_id: int | None, service_id: int | None
+) -> CategoryRoute:
+    """In one district, send a category to another service (administrators only). One rule per category and
+    district: saving again changes its service. Raises PermissionDenied, ValidationFailed (category, area,
+    service: unknown or of another organisation)."""
+    if by is not None and not permissions.is_admin(by, organisation):
+        raise PermissionDenied(_("Only the organisation's administrators can do this."))
+    category = Category.objects.for_organisation(organisation).filter(pk=category_id or 0).first()
+    if category is None:
+        raise ValidationFailed(_("Choose a category from the list."), field="category")
+    area = Area.objects.for_organisation(organisation).filter(pk=area_id or 0).first()
+    if area is None:
+        raise ValidationFailed(_("Choose a district from the list."), field="area")
+    service = Service.objects.for_organisation(organisation).filter(pk=service_id or 0).first()
+    if service is None:
+        raise ValidationFailed(_("Choose a service from the list."), field="service")
+    route, _created = CategoryRoute.objects.update_or_create(
+        category=category, area=area, defaults={"service": service}
+    )
+    return route
+
+
+@transaction.atomic
+def category_route_delete(*, organisation: Any, by: Any, route_id: int) -> None:
+    """Remove a district rule: the category goes to its own service there again. Raises NotFound."""
+    if by is not None and not permissions.is_admin(by, organisation):
+        raise PermissionDenied(_("Only the organisation's administrators can do this."))
+    deleted, _detail = CategoryRoute.objects.for_organisation(organisation).filter(pk=route_id).delete()
+    if not deleted:
+        raise NotFound(_("This routing rule does not exist."))
+
+
+@transaction.atomic
+def answer_template_delete(*, organisation: Any, by: Any, template_id: int) -> None:
+    """Delete a reusable answer (staff). Answers already published keep their text. Raises NotFound."""
+    if by is not None and not permissions.is_staff(by, organisation):
+        raise PermissionDenied(_("Only the organisation's staff can do this."))
+    deleted, _detail = AnswerTemplate.objects.for_organisation(organisation).filter(pk=template_id).delete()
+    if not deleted:
+        raise NotFound(_("This answer template does not exist."))

@@ -16,6 +16,7 @@ DEFAULTS: dict[str, Any] = {
     "satisfaction_delay_days": 28,
     "allow_anonymous": True,
     "max_photos": 5,
+    "photos_reviewed": True,
     "tile_url": OSM_TILES,
     "tile_attribution": OSM_ATTRIBUTION,
 }
@@ -32,6 +33,15 @@ class ReportsSettingsForm(forms.Form):
         label=_("Allow reports without an account or with the name hidden"), required=False, initial=True
     )
     max_photos = forms.IntegerField(label=_("Photos per report"), min_value=0, max_value=5, initial=5)
+    photos_reviewed = forms.BooleanField(
+        label=_("Photos reviewed before publication"),
+        required=False,
+        initial=True,
+        help_text=_(
+            "Residents' photos are shown to the public only once a moderator or an agent has published them "
+            "(after blurring faces and number plates if needed)."
+        ),
+    )
     tile_url = forms.CharField(
         label=_("Map tiles address"),
         max_length=300,
@@ -53,6 +63,7 @@ class ReportsSettings:
     satisfaction_delay_days: int
     allow_anonymous: bool
     max_photos: int
+    photos_reviewed: bool
     tile_url: str
     tile_attribution: str
 
@@ -64,6 +75,7 @@ def settings_of(component: Any) -> ReportsSettings:
         satisfaction_delay_days=int(merged["satisfaction_delay_days"]),
         allow_anonymous=bool(merged["allow_anonymous"]),
         max_photos=int(merged["max_photos"]),
+        photos_reviewed=bool(merged["photos_reviewed"]),
         tile_url=str(merged["tile_url"]),
         tile_attribution=str(merged["tile_attribution"]),
     )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from parlons.modules.reports import views
+from parlons.modules.reports import setup_views, views
 
 urlpatterns = [
     path("", views.index, name="index"),
@@ -11,6 +11,10 @@ urlpatterns = [
     path("suggest/", views.suggest, name="suggest"),
     path("queue/", views.queue, name="queue"),
     path("queue/bulk/", views.queue_bulk, name="queue_bulk"),
+    path("setup/categories/", setup_views.categories, name="setup_categories"),
+    path("setup/routes/", setup_views.routes, name="setup_routes"),
+    path("setup/templates/", setup_views.templates, name="setup_templates"),
+    path("setup/api-keys/", setup_views.api_keys, name="setup_api_keys"),
     path("<str:public_id>/", views.detail, name="detail"),
     path("<str:public_id>/follow/", views.follow, name="follow"),
     path("<str:public_id>/manage/<slug:action>/", views.manage, name="manage"),

@@ -44,6 +44,7 @@ from parlons.modules.reports.settings import settings_of
 LIST_PAGE_SIZE = 20
 QUEUE_PAGE_SIZE = 50
 NEAR_ME_RADIUS_M = 600
+SETUP_PAGES = ("setup_categories", "setup_routes", "setup_templates", "setup_api_keys")
 
 
 def _component(request: HttpRequest, process_slug: str, component_id: int) -> Component:
@@ -318,7 +319,7 @@ def detail(request: HttpRequest, process_slug: str, component_id: int, public_id
     report = _report(request, component, public_id)
     organisation = component.process.organisation
     handler = services.can_handle(request.user, report)
-    photos = list(report.photos.all())
+    photos = selectors.visible_photos(report=report, user=request.user)
     survey = None
     if (
         request.user.is_authenticated
@@ -435,6 +436,11 @@ def manage(
             services.report_mark_private(
                 report=report, by=by, private=post.get("private") == "1", reason=post.get("reason", "")
             )
+        elif action in ("publish_photo", "withdraw_photo"):
+            photo = ReportPhoto.objects.filter(report=report, pk=_int(post.get("photo")) or 0).first()
+            if photo is None:
+                raise Http404
+            services.photo_publish(photo=photo, by=by, publish=action == "publish_photo")
         elif action == "blur":
             photo = ReportPhoto.objects.filter(report=report, pk=_int(post.get("photo")) or 0).first()
             if photo is None:
@@ -532,6 +538,8 @@ def queue(request: HttpRequest, process_slug: str, component_id: int) -> HttpRes
             "page_query": query_string(params),
             "now": timezone.now(),
             "bulk_url": _url("queue_bulk", component),
+            "is_admin": permissions.is_admin(request.user, organisation),
+            **{f"{name}_url": _url(name, component) for name in SETUP_PAGES},
         },
     )
 

@@ -105,7 +105,7 @@ def _agency(report: Report) -> str | None:
 
 
 def _media_url(report: Report, absolute: Absolute) -> str | None:
-    photos = list(report.photos.all())
+    photos = [p for p in report.photos.all() if p.is_published]
     if photos:
         return absolute(photos[0].file.url)
     submission = getattr(report, "open311_submission", None)

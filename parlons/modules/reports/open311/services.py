@@ -21,6 +21,7 @@ from parlons.core import permissions
 from parlons.core.models import Component, DecisionEvent, Organisation
 from parlons.core.services import decision_record
 from parlons.geo.geometry import point
+from parlons.modules.reports import cells
 from parlons.modules.reports.models import Category, Open311ApiKey, Open311Submission, Report, Status
 from parlons.modules.reports.open311 import documents
 from parlons.modules.reports.open311.parsing import NewRequest, Open311Error, check_attributes
@@ -237,6 +238,7 @@ def open311_import(*, component: Component, document: Document, source: str, by:
             due_at=item.expected_datetime,
             closed_at=(item.updated_datetime or requested) if closed else None,
         )
+        cells.report_changed(before=None, after=cells.placement_of(report))
         # created_at/updated_at are automatic: keep the original dates of the request.
         Report.objects.filter(pk=report.pk).update(
             created_at=requested, updated_at=item.updated_datetime or requested

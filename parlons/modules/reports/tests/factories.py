@@ -12,11 +12,13 @@ from parlons.core.tests.factories import (
     ProcessFactory,
     ServiceFactory,
 )
+from parlons.modules.reports import cells
 from parlons.modules.reports.models import (
     AnswerTemplate,
     Category,
     CategoryRoute,
     Report,
+    ReportCell,
     ReportFollower,
     ReportPhoto,
     SatisfactionSurvey,
@@ -46,6 +48,7 @@ class CategoryFactory(factory.django.DjangoModelFactory):
 class ReportFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Report
+        skip_postgeneration_save = True
 
     component = factory.LazyAttribute(lambda o: reports_component(o.organisation))
     organisation = factory.SubFactory(OrganisationFactory)
@@ -57,6 +60,12 @@ class ReportFactory(factory.django.DjangoModelFactory):
     description = "Nid-de-poule devant l'école."
     contact_email = "habitant@exemple.fr"
     due_at = factory.LazyFunction(lambda: timezone.now() + timezone.timedelta(days=3))
+
+    @factory.post_generation
+    def on_the_map(obj, create, extracted, **kwargs):
+        """Reports made here bypass the services: count them in the map's cells as the services do."""
+        if create:
+            cells.reports_added([obj])
 
 
 def _photo(org):
@@ -86,6 +95,9 @@ TENANT_BUILDERS = {
     "reports.SatisfactionSurvey": lambda org: SatisfactionSurvey.objects.create(
         report=ReportFactory(organisation=org), email="habitant@exemple.fr", due_at=timezone.now()
     ),
+    "reports.ReportCell": lambda org: ReportCell.objects.filter(
+        component=ReportFactory(organisation=org).component
+    ).first(),
     "reports.AnswerTemplate": lambda org: AnswerTemplate.objects.create(
         organisation=org, title="Merci", body="Merci !"
     ),

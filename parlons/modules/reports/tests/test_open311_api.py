@@ -468,6 +468,10 @@ def test_post_with_media_upload(client_for, town, api_key):
     (answer,) = _json(_post(client_for, **_valid(api_key, media=media)))
     report = Report.objects.get(public_id=answer["service_request_id"])
     assert report.photos.count() == 1
+    # Held for review (the component's default): no media_url until a moderator publishes it.
+    (document,) = _json(_get(client_for, f"requests/{report.public_id}.json"))
+    assert not document.get("media_url")
+    report.photos.update(is_published=True)
     (document,) = _json(_get(client_for, f"requests/{report.public_id}.json"))
     assert document["media_url"].startswith("http://valmont.example.test/")
 

@@ -142,6 +142,7 @@ def test_report_page_shows_trail_photos_and_staff_tools(component, citizen, agen
         photo_files=[upload(jpeg())],
     )
     services.report_answer(report=report, by=agent, body="Nous intervenons demain.", status="in_progress")
+    services.photo_publish(photo=report.photos.get(), by=agent)
     public = client_for().get(report.get_absolute_url()).content.decode()
     assert "Nous intervenons demain." in public and "What became of it" in public
     assert report.photos.get().file.url in public
