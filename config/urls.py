@@ -18,6 +18,7 @@ urlpatterns = [
     # Open311 GeoReport v2 (per organisation, by host), served by the reports module's adapter.
     path("open311/v2/", include("parlons.modules.reports.open311.urls")),
     path("ledger/", include("parlons.ledger.urls")),
+    path("dialogue/", include("parlons.dialogue.urls")),
     path("", include("parlons.core.urls")),
     path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}),
 ]

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class DialogueConfig(AppConfig):
+    name = "parlons.dialogue"
+    label = "dialogue"
+    verbose_name = _("Dialogue and moderation")

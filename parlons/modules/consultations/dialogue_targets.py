@@ -1,0 +1,61 @@
+"""How the shared dialogue sees proposals and debates: permissions, positions, closing, moderation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+from parlons.dialogue import targets
+
+
+def _component(obj: Any) -> Any:
+    return obj.component
+
+
+def _proposal_closed(proposal: Any) -> Any:
+    from parlons.modules.consultations.models import Status
+
+    if proposal.status == Status.MERGED:
+        return _("This proposal was merged: the discussion continues on the merged proposal.")
+    if proposal.status != Status.PUBLISHED:
+        return _("This proposal is not open for discussion.")
+    return None
+
+
+def _debate_closed(debate: Any) -> Any:
+    return _("This debate is closed.") if debate.is_closed else None
+
+
+def register() -> None:
+    from parlons.modules.consultations import services
+    from parlons.modules.consultations.settings import settings_of
+
+    targets.register(
+        targets.Target(
+            label="consultations.proposal",
+            component_of=_component,
+            url_of=lambda p: p.get_absolute_url(),
+            title_of=lambda p: p.title,
+            author_of=lambda p: p.author,
+            alignment=lambda p: settings_of(p.component).alignment_on_proposals,
+            closed_reason=_proposal_closed,
+            set_hidden=services.set_hidden,
+            hide_after=lambda p: settings_of(p.component).flags_to_hide,
+            text_of=lambda p: f"{p.title}\n\n{p.body}",
+        )
+    )
+    targets.register(
+        targets.Target(
+            label="consultations.debate",
+            component_of=_component,
+            url_of=lambda d: d.get_absolute_url(),
+            title_of=lambda d: d.title,
+            author_of=lambda d: d.author,
+            alignment=lambda d: True,
+            closed_reason=_debate_closed,
+            set_hidden=services.set_debate_hidden,
+            hide_after=lambda d: settings_of(d.component).flags_to_hide,
+            text_of=lambda d: f"{d.title}\n\n{d.body}",
+        )
+    )

@@ -1,0 +1,573 @@
+"""Pages of the consultations module. Every page works without JavaScript; HTMX refreshes the list and
+the similar-proposals box in place."""
+
+from __future__ import annotations
+
+import itertools
+import random
+from typing import Any
+
+from django.contrib import messages
+from django.core.cache import cache
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from parlons.common.errors import DomainError, NotFound
+from parlons.core import permissions
+from parlons.core.models import Area, Component, Topic
+from parlons.core.selectors import access_component
+from parlons.modules.consultations import selectors, services
+from parlons.modules.consultations.forms import (
+    AmendmentForm,
+    AnswerForm,
+    AnswerStateForm,
+    CloseDebateForm,
+    DebateForm,
+    ProposalForm,
+    add_domain_error,
+)
+from parlons.modules.consultations.models import Amendment, BaseAnswer, Proposal, Status
+from parlons.modules.consultations.permissions import decisions
+from parlons.modules.consultations.settings import settings_of
+
+PAGE_SIZE = 20
+SEED_KEY = "consultations_seed"
+
+
+def _component(request: HttpRequest, process_slug: str, component_id: int) -> Component:
+    try:
+        component = access_component(
+            organisation=request.organisation,  # type: ignore[attr-defined]
+            user=request.user,
+            process_slug=process_slug,
+            component_id=component_id,
+        )
+    except NotFound as exc:
+        raise Http404 from exc
+    if component.module_key != "consultations":
+        raise Http404
+    return component
+
+
+def _url(name: str, component: Component, **kwargs: Any) -> str:
+    return reverse(
+        f"consultations:{name}",
+        kwargs={"process_slug": component.process.slug, "component_id": component.pk, **kwargs},
+    )
+
+
+def _proposal(request: HttpRequest, component: Component, public_id: str) -> Proposal:
+    try:
+        return selectors.access_proposal(component=component, user=request.user, public_id=public_id)
+    except NotFound as exc:
+        raise Http404 from exc
+
+
+def _base(request: HttpRequest, component: Component, *, with_create: bool = True) -> dict[str, Any]:
+    return {
+        "component": component,
+        "process": component.process,
+        "conf": settings_of(component),
+        "is_staff": permissions.is_staff(request.user, component.process.organisation),
+        "index_url": _url("index", component),
+        "new_url": _url("new", component),
+        "debates_url": _url("debates", component),
+        "answers_url": _url("answers", component),
+        "can_create": permissions.can_perform(request.user, component, "create") if with_create else None,
+    }
+
+
+def _login_or_refuse(request: HttpRequest, component: Component, decision: Any) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return redirect(f"{reverse('account_login')}?{urlencode({'next': request.get_full_path()})}")
+    messages.error(request, str(decision.reason))
+    return redirect(_url("index", component))
+
+
+# --- List ---------------------------------------------------------------------------------------------
+
+
+def _filter_choices(organisation: Any) -> dict[str, list[dict[str, Any]]]:
+    """Topics and districts for the filters, cached a minute: they change rarely and every list view needs them."""
+    key = f"consultations:choices:{organisation.pk}"
+    choices = cache.get(key)
+    if choices is None:
+        choices = {
+            "topics": list(Topic.objects.for_organisation(organisation).values("pk", "name")),
+            "areas": list(Area.objects.for_organisation(organisation).values("pk", "name")),
+        }
+        cache.set(key, choices, 60)
+    return choices
+
+
+def index(request: HttpRequest, process_slug: str, component_id: int) -> HttpResponse:
+    component = _component(request, process_slug, component_id)
+    organisation = component.process.organisation
+    seed = request.session.get(SEED_KEY)
+    if request.GET.get("sort") == "random" and seed is None:
+        seed = random.randrange(1, 2**31)
+        request.session[SEED_KEY] = seed
+    filters = selectors.filters_from_query(request.GET, seed=seed or 0)
+    qs = selectors.proposal_list(component=component, user=request.user, filters=filters)
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    proposals = list(page.object_list)
+    threshold = settings_of(component).support_threshold
+    for proposal in proposals:
+        proposal.progress = min(100, round(100 * proposal.supports_count / threshold)) if threshold else None  # type: ignore[attr-defined]
+    params: dict[str, Any] = {k: v for k, v in request.GET.items() if k != "page" and v}
+    context = {
+        **_base(request, component),
+        "page": page,
+        "proposals": proposals,
+        "supported": selectors.supported_ids(user=request.user, proposals=proposals),
+        "filters": filters,
+        **_filter_choices(organisation),
+        "states": [*BaseAnswer.choices, ("unanswered", _("Not answered yet"))],
+        "sorts": [
+            ("recent", _("Most recent")),
+            ("supported", _("Most supported")),
+            ("discussed", _("Most discussed")),
+            ("random", _("Random order")),
+        ],
+        "query": urlencode(params),
+        "drafts": list(selectors.drafts_of(component=component, user=request.user)[:10]),
+        "threshold": threshold,
+    }
+    template = "consultations/_list.html" if request.headers.get("HX-Request") else "consultations/index.html"
+    return render(request, template, context)
+
+
+# --- New proposal (guided: write, check similar ones, publish or keep as draft) -----------------------
+
+
+def new(
+    request: HttpRequest, process_slug: str, component_id: int, public_id: str | None = None
+) -> HttpResponse:
+    component = _component(request, process_slug, component_id)
+    organisation = component.process.organisation
+    decision = permissions.can_perform(request.user, component, "create")
+    if not decision:
+        return _login_or_refuse(request, component, decision)
+    draft = None
+    if public_id:
+        draft = _proposal(request, component, public_id)
+        if draft.status != Status.DRAFT or draft.author_id != request.user.pk:
+            raise Http404
+    conf = settings_of(component)
+    initial = {}
+    if draft is not None:
+        initial = {
+            "title": draft.title,
+            "body": draft.body,
+            "topic": draft.topic_id,
+            "area": draft.area_id,
+            "lon": draft.lon,
+            "lat": draft.lat,
+        }
+    form = ProposalForm(
+        request.POST or None, initial=initial, organisation=organisation, show_map=conf.show_map
+    )
+    similar: list[Proposal] = []
+    step = "write"
+    if request.method == "POST" and form.is_valid():
+        action = request.POST.get("action", "check")
+        kwargs = form.service_kwargs()
+        try:
+            if action == "draft":
+                if draft is None:
+                    draft = services.proposal_create(
+                        component=component, by=request.user, publish=False, **kwargs
+                    )
+                else:
+                    services.proposal_update_draft(proposal=draft, by=request.user, **kwargs)
+                messages.success(request, _("Your draft is saved. You can come back to it from the list."))
+                return redirect(_url("edit", component, public_id=draft.public_id))
+            if action == "publish":
+                if draft is None:
+                    proposal = services.proposal_create(component=component, by=request.user, **kwargs)
+                else:
+                    services.proposal_update_draft(proposal=draft, by=request.user, **kwargs)
+                    proposal = services.proposal_publish(proposal=draft, by=request.user)
+                if proposal.is_hidden:
+                    messages.warning(request, _("Your proposal will appear once a moderator has read it."))
+                else:
+                    messages.success(request, _("Your proposal is published. Thank you!"))
+                return redirect(_url("detail", component, public_id=proposal.public_id))
+            similar = selectors.similar_proposals(
+                component=component,
+                title=kwargs["title"],
+                body=kwargs["body"],
+                exclude=draft.pk if draft else None,
+            )
+            step = "check"
+        except DomainError as exc:
+            add_domain_error(form, exc)
+    return render(
+        request,
+        "consultations/new.html",
+        {
+            **_base(request, component),
+            "form": form,
+            "draft": draft,
+            "similar": similar,
+            "step": step,
+            "similar_url": _url("similar", component),
+        },
+    )
+
+
+def similar(request: HttpRequest, process_slug: str, component_id: int) -> HttpResponse:
+    """The similar-proposals box for a title and description being typed (``?title=&body=``)."""
+    component = _component(request, process_slug, component_id)
+    found = selectors.similar_proposals(
+        component=component, title=request.GET.get("title", "")[:200], body=request.GET.get("body", "")[:2000]
+    )
+    return render(request, "consultations/_similar.html", {**_base(request, component), "similar": found})
+
+
+# --- Proposal page and its actions --------------------------------------------------------------------
+
+
+def detail(request: HttpRequest, process_slug: str, component_id: int, public_id: str) -> HttpResponse:
+    component = _component(request, process_slug, component_id)
+    proposal = _proposal(request, component, public_id)
+    if proposal.status == Status.MERGED and proposal.merged_into_id and not request.GET.get("original"):
+        messages.info(request, _("This proposal was merged with others into the one below."))
+        return redirect(_url("detail", component, public_id=proposal.merged_into.public_id))  # type: ignore[union-attr]
+    conf = settings_of(component)
+    staff = permissions.is_staff(request.user, component.process.organisation)
+    amendments = list(selectors.amendments_of(proposal=proposal)) if proposal.has_amendments else []  # type: ignore[attr-defined]
+    for amendment in amendments:
+        amendment.diff_title = selectors.text_diff(proposal.title, amendment.title)  # type: ignore[attr-defined]
+        amendment.diff = selectors.text_diff(proposal.body, amendment.body)  # type: ignore[attr-defined]
+    # Earlier versions exist only once an amendment was accepted.
+    versions = (
+        list(proposal.versions.all()) if any(a.state == Amendment.State.ACCEPTED for a in amendments) else []
+    )
+    history = [
+        {"version": new, "diff": selectors.text_diff(old.body, new.body)}
+        for old, new in itertools.pairwise(versions)
+    ]
+    allowed = decisions(request.user, component, ("support", "amend", "comment"), proposal)
+    threshold = conf.support_threshold
+    states = services.answer_states(component.process.organisation) if staff else []
+    answer_form = None
+    if staff:
+        answer_form = AnswerForm(
+            initial={
+                "state": proposal.draft_answer_state or proposal.answer_state or BaseAnswer.EVALUATING,
+                "body": proposal.draft_answer_body or proposal.answer_body,
+                "cost": proposal.draft_answer_cost or proposal.answer_cost or "",
+                "implementation_label": proposal.implementation_label,
+                "implementation_url": proposal.implementation_url,
+            },
+            states=states,
+        )
+    context = {
+        **_base(request, component, with_create=False),
+        "proposal": proposal,
+        "is_author": request.user.is_authenticated and proposal.author_id == request.user.pk,
+        "supported": bool(getattr(proposal, "is_supported", False)),
+        "following": bool(getattr(proposal, "is_following", False)),
+        "can_support": allowed["support"],
+        "can_amend": allowed["amend"],
+        "can_comment": allowed["comment"],
+        "threshold": threshold,
+        "progress": min(100, round(100 * proposal.supports_count / threshold)) if threshold else None,
+        "amendments": amendments,
+        "history": history,
+        "answer_label": services.answer_label(component.process.organisation, proposal.answer_state)
+        if proposal.answer_state
+        else "",
+        "answer_form": answer_form,
+        "parts": list(proposal.split_parts.all()) if proposal.status == Status.SPLIT else [],
+        # Only merge results (written by the organisation, no author) gather other proposals.
+        "merged_from": list(proposal.merged_from.all()[:20]) if proposal.author_id is None else [],
+    }
+    return render(request, "consultations/detail.html", context)
+
+
+@require_POST
+def support(request: HttpRequest, process_slug: str, component_id: int, public_id: str) -> HttpResponse:
+    component = _component(request, process_slug, component_id)
+    proposal = _proposal(request, component, public_id)
+    if not request.user.is_authenticated:
+        return redirect(f"{reverse('account_login')}?{urlencode({'next': proposal.get_absolute_url()})}")
+    try:
+        if request.POST.get("withdraw"):
+            services.proposal_unsupport(proposal=proposal, by=request.user)
+            messages.success(request, _("Your support is withdrawn."))
+        else:
+            services.proposal_support(proposal=proposal, by=request.user)
+            messages.success(request, _("Thank you for your support."))
+    except DomainError as exc:
+        messages.error(request, str(exc))
+    return redirect(
+        (request.POST.get("back") == "list" and _url("index", component)) or proposal.get_absolute_url()
+    )
+
+
+@require_POST
+def withdraw(request: HttpRequest, process_slug: str, component_id: int, public_id: str) -> HttpResponse:
+    component = _component(request, process_slug, component_id)
+    proposal = _proposal(request, component, public_id)
+    try:
+        services.proposal_withdraw(proposal=proposal, by=request.user)
+        messages.success(request, _("Your proposal is withdrawn."))
+    except DomainError as exc:
+        messages.error(request, str(exc))
+    return redirect(proposal.get_absolute_url())
+
+
+def amend(request: HttpRequest, process_slug: str, component_id: int, public_id: str) -> HttpResponse:
+    component = _component(request, process_slug, component_id)
+    proposal = _proposal(request, component, public_id)
+    if not request.user.is_authenticated:
+        return redirect(f"{reverse('account_login')}?{urlencode({'next': request.get_full_path()})}")
+    form = AmendmentForm(request.POST or None, initial={"title": proposal.title, "body": proposal.body})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.amendment_create(proposal=proposal, by=request.user, **form.cleaned_data)
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(request, _("Your amendment was sent to the author of the proposal."))
+            return redirect(proposal.get_absolute_url() + "#amendments")
+    return render(
+        request, "consultations/amend.html", {**_base(request, component), "proposal": proposal, "form": form}
+    )
+
+
+@require_POST
+def amendment_decide(
+    request: HttpRequest,
+    process_slug: str,
+    component_id: int,
+    public_id: str,
+    amendment_id: str,
+    decision: str,
+) -> HttpResponse:
+    component = _component(request, process_slug, component_id)
+    proposal = _proposal(request, component, public_id)
+    amendment = (
+        Amendment.objects.filter(proposal=proposal, public_id=amendment_id).select_related("proposal").first()
+    )
+    if amendment is None:
+        raise Http404
+    try:
+        if decision == "accept":
+            services.amendment_accept(amendment=amendment, by=request.user)
+            messages.success(request, _("The amendment is accepted: the proposal now has its text."))
+        elif decision == "reject":
+            services.amendment_reject(amendment=amendment, by=request.user)
+            messages.success(request, _("The amendment is rejected."))
+        elif decision == "promote":
+            created = services.amendment_promote(amendment=amendment, by=request.user)
+            messages.success(request, _("Your amendment is now a proposal of its own."))
+            return redirect(_url("detail", component, public_id=created.public_id))
+        else:
+            raise Http404
+    except DomainError as exc:
+        messages.error(request, str(exc))
+    return redirect(proposal.get_absolute_url() + "#amendments")
+
+
+# --- Staff: answers, merge, split ---------------------------------------------------------------------
+
+
+def _require_staff(request: HttpRequest, component: Component) -> None:
+    if not permissions.is_staff(request.user, component.process.organisation):
+        raise Http404
+
+
+@require_POST
+def answer(request: HttpRequest, process_slug: str, component_id: int, public_id: str) -> HttpResponse:
+    component = _component(request, process_slug, component_id)
+    _require_staff(request, component)
+    proposal = _proposal(request, component, public_id)
+    try:
+        services.proposal_answer_prepare(
+            proposal=proposal,
+            by=request.user,
+            state=request.POST.get("state", ""),
+            body=request.POST.get("body", ""),
+            cost=request.POST.get("cost", ""),
+            implementation_label=request.POST.get("implementation_label", ""),
+            implementation_url=request.POST.get("implementation_url", ""),
+        )
+        if request.POST.get("publish"):
+            services.proposal_answers_publish(
+                component=component, by=request.user, proposal_ids=[proposal.pk]
+            )
+            messages.success(request, _("The answer is published."))
+        else:
+            messages.success(request, _("The answer is prepared; it stays private until you publish it."))
+    except DomainError as exc:
+        messages.error(request, str(exc))
+    return redirect(proposal.get_absolute_url() + "#answer")
+
+
+def answers(request: HttpRequest, process_slug: str, component_id: int) -> HttpResponse:
+    component = _component(request, process_slug, component_id)
+    _require_staff(request, component)
+    organisation = component.process.organisation
+    state_form = AnswerStateForm(request.POST if request.POST.get("new_state") else None)
+    if request.method == "POST":
+        try:
+            if request.POST.get("new_state"):
+                if state_form.is_valid():
+                    services.answer_state_create(
+                        organisation=organisation, by=request.user, **state_form.cleaned_data
+                    )
+                    messages.success(request, _("The answer state is added."))
+                    return redirect(_url("answers", component))
+            else:
+                ids = [int(i) for i in request.POST.getlist("proposals") if i.isdigit()]
+                count = services.proposal_answers_publish(
+                    component=component, by=request.user, proposal_ids=ids or None
+                )
+                messages.success(request, _("%(n)d answers published.") % {"n": count})
+                return redirect(_url("answers", component))
+        except DomainError as exc:
+            add_domain_error(state_form, exc) if request.POST.get("new_state") else messages.error(
+                request, str(exc)
+            )
+    page = Paginator(selectors.answer_queue(component=component), 50).get_page(request.GET.get("page"))
+    labels = {slug: label for slug, label, _b in services.answer_states(organisation)}
+    rows = list(page.object_list)
+    for row in rows:
+        row.answer_label = labels.get(row.answer_state, row.answer_state)  # type: ignore[attr-defined]
+    return render(
+        request,
+        "consultations/answers.html",
+        {
+            **_base(request, component),
+            "page": page,
+            "rows": rows,
+            "state_form": state_form,
+            "merge_url": _url("merge", component),
+        },
+    )
+
+
+def merge(request: HttpRequest, process_slug: str, component_id: int) -> HttpResponse:
+    component = _component(request, process_slug, component_id)
+    _require_staff(request, component)
+    ids = [
+        int(i)
+        for i in (request.POST.getlist("proposals") or request.GET.getlist("proposals"))
+        if str(i).isdigit()
+    ]
+    chosen = list(selectors.proposal_list(component=component, user=request.user).filter(pk__in=ids))
+    form = AmendmentForm(
+        request.POST if request.POST.get("confirm") else None,
+        initial={"title": chosen[0].title if chosen else "", "body": "\n\n".join(p.body for p in chosen)},
+    )
+    if request.method == "POST" and request.POST.get("confirm") and form.is_valid():
+        try:
+            result = services.proposal_merge(
+                component=component,
+                by=request.user,
+                proposal_ids=ids,
+                title=form.cleaned_data["title"],
+                body=form.cleaned_data["body"],
+            )
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(request, _("The proposals are merged."))
+            return redirect(_url("detail", component, public_id=result.public_id))
+    return render(
+        request, "consultations/merge.html", {**_base(request, component), "chosen": chosen, "form": form}
+    )
+
+
+def split(request: HttpRequest, process_slug: str, component_id: int, public_id: str) -> HttpResponse:
+    component = _component(request, process_slug, component_id)
+    _require_staff(request, component)
+    proposal = _proposal(request, component, public_id)
+    error = ""
+    parts = [(request.POST.get(f"title_{i}", ""), request.POST.get(f"body_{i}", "")) for i in range(1, 4)]
+    if request.method == "POST":
+        try:
+            created = services.proposal_split(
+                proposal=proposal, by=request.user, parts=[p for p in parts if p[0] or p[1]]
+            )
+        except DomainError as exc:
+            error = str(exc)
+        else:
+            messages.success(request, _("The proposal is split into %(n)d proposals.") % {"n": len(created)})
+            return redirect(proposal.get_absolute_url())
+    return render(
+        request,
+        "consultations/split.html",
+        {**_base(request, component), "proposal": proposal, "parts": parts, "error": error},
+    )
+
+
+# --- Debates ------------------------------------------------------------------------------------------
+
+
+def debates(request: HttpRequest, process_slug: str, component_id: int) -> HttpResponse:
+    component = _component(request, process_slug, component_id)
+    page = Paginator(selectors.debate_list(component=component, user=request.user), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "consultations/debates.html",
+        {
+            **_base(request, component),
+            "page": page,
+            "can_debate": permissions.can_perform(request.user, component, "debate"),
+        },
+    )
+
+
+def debate_new(request: HttpRequest, process_slug: str, component_id: int) -> HttpResponse:
+    component = _component(request, process_slug, component_id)
+    decision = permissions.can_perform(request.user, component, "debate")
+    if not decision:
+        return _login_or_refuse(request, component, decision)
+    form = DebateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            created = services.debate_create(component=component, by=request.user, **form.cleaned_data)
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            return redirect(created.get_absolute_url())
+    return render(request, "consultations/debate_new.html", {**_base(request, component), "form": form})
+
+
+def debate(request: HttpRequest, process_slug: str, component_id: int, public_id: str) -> HttpResponse:
+    component = _component(request, process_slug, component_id)
+    try:
+        item = selectors.access_debate(component=component, user=request.user, public_id=public_id)
+    except NotFound as exc:
+        raise Http404 from exc
+    return render(
+        request,
+        "consultations/debate.html",
+        {**_base(request, component), "debate": item, "close_form": CloseDebateForm()},
+    )
+
+
+@require_POST
+def debate_close(request: HttpRequest, process_slug: str, component_id: int, public_id: str) -> HttpResponse:
+    component = _component(request, process_slug, component_id)
+    _require_staff(request, component)
+    try:
+        item = selectors.access_debate(component=component, user=request.user, public_id=public_id)
+        services.debate_close(debate=item, by=request.user, conclusion=request.POST.get("conclusion", ""))
+        messages.success(request, _("The debate is closed and its conclusion published."))
+    except NotFound as exc:
+        raise Http404 from exc
+    except DomainError as exc:
+        messages.error(request, str(exc))
+    return redirect(_url("debate", component, public_id=public_id))
