@@ -9,4 +9,6 @@ class ReportsConfig(AppConfig):
 
     def ready(self) -> None:
         # Registers the periodic task with huey's consumer.
-        from parlons.modules.reports import tasks  # noqa: F401
+        from parlons.modules.reports import dialogue_targets, tasks  # noqa: F401
+
+        dialogue_targets.register()

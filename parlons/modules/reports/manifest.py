@@ -48,6 +48,19 @@ def _can_create(user: Any, component: Component, obj: Any = None) -> bool:
     return bool(user.is_authenticated or settings_of(component).allow_anonymous)
 
 
+def _can_comment(user: Any, component: Component, obj: Any = None) -> bool:
+    """The reporter, the people who follow the report ("me too") and the organisation's staff discuss it."""
+    if not user.is_authenticated:
+        return False
+    if obj is None:
+        return True
+    from parlons.core.permissions import is_staff
+
+    if obj.reporter_id == user.pk or is_staff(user, component.process.organisation):
+        return True
+    return obj.followers.filter(user=user).exists()
+
+
 def _delete_guard(component: Component) -> Any:
     from parlons.modules.reports.models import Report
 
@@ -86,10 +99,11 @@ manifest = registry.register(
             registry.Action(
                 key="follow", label=_("Follow a report (me too)"), default_level=0, anonymous_allowed=True
             ),
+            registry.Action(key="comment", label=_("Discuss a report you follow"), default_level=1),
         ),
         settings_form=ReportsSettingsForm,
         default_settings=dict(DEFAULTS),
-        permissions={"create": _can_create, "follow": _can_create},
+        permissions={"create": _can_create, "follow": _can_create, "comment": _can_comment},
         urls="parlons.modules.reports.urls",
         api_router=_api_router,
         stats=_stats,
