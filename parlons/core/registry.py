@@ -28,6 +28,8 @@ class Action:
     default_level: int = 0
     # True when the action can be done without an account (e.g. anonymous reports, if the component allows).
     anonymous_allowed: bool = False
+    # True for the organisation's own work (editing, reading raw results): not offered to participants.
+    staff: bool = False
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,8 @@ class ModuleManifest:
     description: str | Promise
     icon: str
     app_label: str
+    # What the module is for, one of PURPOSES: the demo town places each module in the processes that need it.
+    purpose: str = ""
     actions: tuple[Action, ...] = ()
     # A Django form class editing the component's settings; ``initial`` values are the defaults.
     settings_form: type[forms.Form] | None = None
@@ -72,6 +76,8 @@ class ModuleManifest:
     def action(self, key: str) -> Action | None:
         return next((a for a in self.actions if a.key == key), None)
 
+
+PURPOSES = ("information", "reporting", "deliberation", "consulting", "budgeting")
 
 _registry: dict[str, ModuleManifest] = {}
 

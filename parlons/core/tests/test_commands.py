@@ -148,3 +148,14 @@ def test_admin_lists_load():
         "/admin/accounts/user/add/",
     ):
         assert client.get(url).status_code == 200, url
+
+
+def test_demo_is_refused_in_production(settings, db):
+    from django.core.management import CommandError, call_command
+
+    settings.PRODUCTION = True
+    with pytest.raises(CommandError, match="production"):
+        call_command("demo", verbosity=0)
+    from parlons.core.models import Organisation
+
+    assert not Organisation.objects.exists()

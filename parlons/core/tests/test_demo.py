@@ -79,15 +79,20 @@ def test_demo_is_idempotent_and_complete():
 
     processes = list(Process.objects.filter(organisation=org))
     assert len(processes) == 3
+    placed: set[str] = set()
     for process in processes:
         phases = list(process.phases.all())
         assert 3 <= len(phases) <= 4
         assert sum(p.is_current for p in phases) == 1
         assert all(p.start_date and p.end_date for p in phases)
         assert process.visibility == Process.Visibility.PUBLIC
-        # Every registered module has a published component in every demo process.
+        # Each process holds the modules serving its purposes, all published; the information pages are everywhere.
         keys = set(process.components.filter(published_at__isnull=False).values_list("module_key", flat=True))
-        assert keys == {m.key for m in registry.all_modules()}
+        assert process.components.filter(published_at__isnull=True).count() == 0
+        assert "pages" in keys and len(keys) >= 2
+        placed |= keys
+    # Every registered module shows demo content somewhere.
+    assert placed == {m.key for m in registry.all_modules()}
     # The pages module's own seed ran (read through the app registry: the core never imports a module).
     assert apps.get_model("pages", "Page").objects.count() >= 3
 

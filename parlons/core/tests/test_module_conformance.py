@@ -36,6 +36,7 @@ def test_manifest_is_complete(key):
     assert apps.is_installed(f"parlons.modules.{manifest.app_label}") or apps.get_app_config(
         manifest.app_label
     )
+    assert manifest.purpose in registry.PURPOSES, f"purpose must be one of {registry.PURPOSES}"
     assert manifest.actions, "a module declares at least one action"
     for action in manifest.actions:
         assert action.key in manifest.permissions, f"action {action.key} has no permission predicate"
@@ -94,3 +95,20 @@ def test_component_page_answers_on_its_host(key, component_of, client_for):
     response = client_for().get(component.get_absolute_url(), follow=True)
     assert response.status_code == 200
     assert component.name in response.content.decode()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("key", [m.key for m in registry.all_modules() if any(a.staff for a in m.actions)])
+def test_staff_actions_are_not_offered_to_participants(key, component_of, client_for, citizen):
+    component = component_of(key)
+    process = component.process
+    process.visibility = "public"
+    process.save()
+    manifest = registry.get(key)
+    for page in ("/", process.get_absolute_url()):
+        body = client_for(citizen).get(page).content.decode()
+        for action in manifest.actions:
+            if action.staff:
+                assert str(action.label) not in body
+            else:
+                assert str(action.label) in body

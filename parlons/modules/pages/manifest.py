@@ -51,6 +51,7 @@ def _seed(component: Component) -> None:
 manifest = registry.register(
     registry.ModuleManifest(
         key="pages",
+        purpose="information",
         name=_("Information pages"),
         description=_("Pages that explain the process: context, calendar, frequently asked questions."),
         icon="file-text",

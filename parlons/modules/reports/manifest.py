@@ -85,6 +85,7 @@ def _api_router() -> Any:
 manifest = registry.register(
     registry.ModuleManifest(
         key="reports",
+        purpose="reporting",
         name=_("Reports of local problems"),
         description=_(
             "Residents report problems in the public space (potholes, street lights, dumping...) with photos "

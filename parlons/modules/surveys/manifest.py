@@ -106,6 +106,7 @@ def _api_router() -> Any:
 manifest = registry.register(
     registry.ModuleManifest(
         key="surveys",
+        purpose="consulting",
         name=_("Questionnaires"),
         description=_(
             "Adaptive questionnaires: questions that follow up on each person's answers, results with "
@@ -118,7 +119,10 @@ manifest = registry.register(
                 key="respond", label=_("Answer a questionnaire"), default_level=0, anonymous_allowed=True
             ),
             registry.Action(
-                key="manage", label=_("Edit questionnaires and read their results"), default_level=1
+                key="manage",
+                label=_("Edit questionnaires and read their results"),
+                default_level=1,
+                staff=True,
             ),
         ),
         settings_form=SurveysSettingsForm,

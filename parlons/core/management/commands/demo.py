@@ -13,10 +13,11 @@ import math
 from datetime import date, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.contrib.gis.geos import MultiPolygon, Point, Polygon
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -277,6 +278,8 @@ def _processes(today: date) -> list[dict[str, Any]]:
     return [
         {
             "slug": "budget-participatif-2027",
+            # What the process is for: the modules serving these purposes are placed in it.
+            "purposes": ("information", "budgeting"),
             "title": "Budget participatif 2027",
             "subtitle": "500 000 € pour les projets des habitantes et des habitants",
             "description": (
@@ -322,6 +325,8 @@ def _processes(today: date) -> list[dict[str, Any]]:
         },
         {
             "slug": "reamenagement-place-du-marche",
+            # What the process is for: the modules serving these purposes are placed in it.
+            "purposes": ("information", "deliberation", "reporting"),
             "title": "Réaménagement de la place du Marché",
             "subtitle": "Quelle place pour demain : marché, terrasses, arbres, stationnement ?",
             "description": (
@@ -354,6 +359,8 @@ def _processes(today: date) -> list[dict[str, Any]]:
         },
         {
             "slug": "plan-velo-2026",
+            # What the process is for: the modules serving these purposes are placed in it.
+            "purposes": ("information", "consulting"),
             "title": "Plan vélo 2026",
             "subtitle": "Des itinéraires cyclables continus et sûrs entre les quartiers",
             "description": (
@@ -401,9 +408,18 @@ class Command(BaseCommand):
             action="store_true",
             help="load only when no organisation exists yet (used by `make run`)",
         )
+        parser.add_argument(
+            "--allow-production",
+            action="store_true",
+            help="load the demo even with PARLONS_ENV=production (its accounts have a published password)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         self.verbosity = options["verbosity"]
+        if settings.PRODUCTION and not options["allow_production"]:
+            raise CommandError(
+                _("The demo town has accounts with a published password: it is not loaded in production.")
+            )
         if options["first_start"] and Organisation.objects.exists():
             if options["verbosity"] >= 2:
                 self.stdout.write(_("An organisation exists already: the demo is not loaded."))
@@ -570,7 +586,7 @@ class Command(BaseCommand):
 
     def _processes(self, org: Organisation, areas: dict[str, Area], topics: dict[str, Topic]) -> None:
         today = timezone.localdate()
-        for spec in _processes(today):
+        for index, spec in enumerate(_processes(today)):
             process = Process.objects.for_organisation(org).filter(slug=spec["slug"]).first()
             if process is None:
                 self._say(_("Process: %(title)s…") % {"title": spec["title"]})
@@ -598,11 +614,16 @@ class Command(BaseCommand):
                         is_current=current,
                     )
                 process_set_visibility(process=process, by=None, visibility=Process.Visibility.PUBLIC)
-            self._components(process)
+            self._components(process, spec["purposes"], first=index == 0)
 
-    def _components(self, process: Process) -> None:
-        """One component per registered module, filled by the module's own seed and published."""
+    def _components(self, process: Process, purposes: tuple[str, ...], *, first: bool) -> None:
+        """One component per module serving the process's purposes, filled by the module's own seed and published.
+
+        A module that declares no purpose goes into the first process, so that every module shows demo content.
+        """
         for manifest in registry.all_modules():
+            if manifest.purpose not in purposes and not (first and not manifest.purpose):
+                continue
             component = Component.objects.filter(process=process, module_key=manifest.key).first()
             if component is None:
                 name = "Informations" if manifest.key == "pages" else str(manifest.name)
