@@ -27,7 +27,11 @@ def _opt(value: str, fr: str, en: str, **extra: Any) -> dict[str, Any]:
 
 def mobility_survey(districts: list[tuple[str, str]] | None = None) -> dict[str, Any]:
     """The definition, with the town's districts as the options of the district question."""
-    district_options = [_opt(slug, name, name) for slug, name in (districts or DEFAULT_DISTRICTS)]
+    # A town with fewer than two districts still gets a meaningful choice (the demo's own district names).
+    district_options = [
+        _opt(slug, name, name)
+        for slug, name in (districts if len(districts or ()) >= 2 else DEFAULT_DISTRICTS)
+    ]
     return {
         "pages": [
             {
