@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "parlons.core",
     "parlons.geo",
     "parlons.notifications",
+    "parlons.dialogue",
     "parlons.ledger",
     "parlons.backoffice",
     "parlons.api",
@@ -80,6 +81,8 @@ INSTALLED_APPS = [
     "parlons.modules.pages",
     "parlons.modules.reports",
     "parlons.modules.budgets",
+    "parlons.modules.surveys",
+    "parlons.modules.consultations",
 ]
 
 MIDDLEWARE = [
@@ -315,12 +318,17 @@ if PRODUCTION:
 
 from csp.constants import NONCE, SELF  # noqa: E402
 
+# Hosts map tiles may come from: fed to the CSP's img-src, and checked when a tile address is set.
+PARLONS_TILE_HOSTS = env.list(
+    "PARLONS_TILE_HOSTS", default=["tile.openstreetmap.org", "*.tile.openstreetmap.org", "data.geopf.fr"]
+)
+
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
         "script-src": [SELF, NONCE],
         "style-src": [SELF, NONCE],
-        "img-src": [SELF, "data:", "https://*.tile.openstreetmap.org", "https://data.geopf.fr"],
+        "img-src": [SELF, "data:", *(f"https://{host}" for host in PARLONS_TILE_HOSTS)],
         "connect-src": [SELF],
         "font-src": [SELF],
         "frame-ancestors": ["'none'"],
