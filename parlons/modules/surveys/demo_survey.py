@@ -28,10 +28,8 @@ def _opt(value: str, fr: str, en: str, **extra: Any) -> dict[str, Any]:
 def mobility_survey(districts: list[tuple[str, str]] | None = None) -> dict[str, Any]:
     """The definition, with the town's districts as the options of the district question."""
     # A town with fewer than two districts still gets a meaningful choice (the demo's own district names).
-    district_options = [
-        _opt(slug, name, name)
-        for slug, name in (districts if len(districts or ()) >= 2 else DEFAULT_DISTRICTS)
-    ]
+    choices = districts if districts and len(districts) >= 2 else DEFAULT_DISTRICTS
+    district_options = [_opt(slug, name, name) for slug, name in choices]
     return {
         "pages": [
             {
