@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views.static import serve
 
 from parlons.core import registry
@@ -20,7 +20,9 @@ urlpatterns = [
     path("ledger/", include("parlons.ledger.urls")),
     path("dialogue/", include("parlons.dialogue.urls")),
     path("", include("parlons.core.urls")),
-    path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}),
+    # Report photos go through the reports module's checks (held for review, private reports), never /media/.
+    path("report-photos/", include("parlons.modules.reports.photo_urls")),
+    re_path(r"^media/(?P<path>(?!reports/).*)$", serve, {"document_root": settings.MEDIA_ROOT}),
 ]
 
 # Each participation module's pages, mounted through the registry: the core never names a module.

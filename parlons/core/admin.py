@@ -70,8 +70,14 @@ class OrganisationAdmin(GISModelAdmin):
         (_("Appearance"), {"fields": ("logo", "logo_alt", "primary_colour", "accent_colour", "description")}),
         (_("Languages"), {"fields": ("languages", "default_language")}),
         (_("Town"), {"fields": ("contact_email", "population", "centre")}),
+        (_("Map"), {"fields": ("tile_url", "tile_attribution")}),
         (_("History"), {"fields": ("created_at", "updated_at")}),
     )
+
+    def get_fieldsets(self, request: HttpRequest, obj: Organisation | None = None) -> Any:
+        # A new organisation starts with the default (OpenStreetMap) tiles; they are changed afterwards.
+        fieldsets = super().get_fieldsets(request, obj)
+        return fieldsets if obj is not None else [f for f in fieldsets if f[0] != _("Map")]
 
     # Fields the service sets on creation; the others are copied afterwards.
     _SERVICE_FIELDS = frozenset(

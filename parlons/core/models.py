@@ -7,6 +7,7 @@ from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.gis.db import models as gis_models
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
@@ -16,6 +17,37 @@ from parlons.common.models import PublicIdModel, TimeStampedModel
 from parlons.common.tenancy import TenantModel
 
 hex_colour = RegexValidator(r"^#[0-9a-fA-F]{6}$", _("Enter a colour as #RRGGBB."))
+
+OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+OSM_ATTRIBUTION = "© OpenStreetMap contributors"
+
+
+def tile_host_allowed(host: str) -> bool:
+    """Whether map tiles may be loaded from ``host``: the CSP's img-src lists only PARLONS_TILE_HOSTS."""
+    host = host.lower()
+    for allowed in settings.PARLONS_TILE_HOSTS:
+        allowed = allowed.lower()
+        if allowed.startswith("*."):
+            if host.endswith(allowed[1:]) and host != allowed[2:]:
+                return True
+        elif host == allowed:
+            return True
+    return False
+
+
+def validate_tile_url(url: str) -> None:
+    """A tile address is https, has {z}, {x} and {y}, and comes from a host the CSP lets the browser load."""
+    from urllib.parse import urlsplit
+
+    if not url.startswith("https://") or not all(p in url for p in ("{z}", "{x}", "{y}")):
+        raise ValidationError(_("Give an https address containing {z}, {x} and {y}."), code="tile_url")
+    host = urlsplit(url).hostname or ""
+    if not tile_host_allowed(host):
+        raise ValidationError(
+            _("Tiles from %(host)s are blocked by the site's security policy; allowed hosts: %(allowed)s."),
+            code="tile_host",
+            params={"host": host, "allowed": ", ".join(settings.PARLONS_TILE_HOSTS)},
+        )
 
 
 class Organisation(TimeStampedModel):
@@ -46,6 +78,14 @@ class Organisation(TimeStampedModel):
     contact_email = models.EmailField(_("contact e-mail"), blank=True)
     population = models.PositiveIntegerField(_("population"), null=True, blank=True)
     centre = gis_models.PointField(_("centre"), srid=4326, null=True, blank=True)
+    tile_url = models.CharField(
+        _("map tiles address"),
+        max_length=300,
+        default=OSM_TILES,
+        validators=[validate_tile_url],
+        help_text=_("With {z}, {x} and {y}; e.g. the IGN Géoplateforme plan or OpenStreetMap."),
+    )
+    tile_attribution = models.CharField(_("map attribution"), max_length=200, default=OSM_ATTRIBUTION)
 
     class Meta:
         ordering = ["name"]

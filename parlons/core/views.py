@@ -33,6 +33,8 @@ def _open_actions(request: HttpRequest, process: Process) -> list[str]:
         if manifest is None or component.published_at is None:
             continue
         for action in manifest.actions:
+            if action.staff:
+                continue
             rule = permissions.action_rule(component, action.key)
             if not rule.get("enabled", True):
                 continue
@@ -79,6 +81,8 @@ def process_detail(request: HttpRequest, slug: str) -> HttpResponse:
             continue
         actions = []
         for action in manifest.actions:
+            if action.staff and not staff:
+                continue
             decision = permissions.can_perform(request.user, component, action.key)
             if not permissions.action_rule(component, action.key).get("enabled", True):
                 continue
@@ -121,8 +125,6 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok"})
 
 
-MAP_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
-MAP_ATTRIBUTION = "© OpenStreetMap contributors"
 # Points per layer on the combined map (and in its list); the modules' own maps cluster the rest.
 MAP_LAYER_LIMIT = 500
 
@@ -186,8 +188,8 @@ def map_page(request: HttpRequest) -> HttpResponse:
                 )
     centre = (org.centre.x, org.centre.y) if org.centre else None
     data = {
-        "tiles": MAP_TILES,
-        "attribution": MAP_ATTRIBUTION,
+        "tiles": org.tile_url,
+        "attribution": org.tile_attribution,
         "centre": centre,
         "layers": [
             {"key": la["key"], "label": la["label"], "features": la["features"]}

@@ -93,7 +93,7 @@ def report_out(report: Report) -> dict[str, Any]:
         if report.duplicate_of_id and report.duplicate_of
         else None,
         "author": report.public_author,
-        "photos": [p.file.url for p in report.photos.all() if p.kind == "before" and p.is_published],
+        "photos": [p.url for p in report.photos.all() if p.kind == "before" and p.is_published],
         "url": report.get_absolute_url(),
     }
 

@@ -298,6 +298,15 @@ class ReportPhoto(TenantModel, TimeStampedModel):
     def __str__(self) -> str:
         return self.content_hash[:12]
 
+    @property
+    def url(self) -> str:
+        """The photo's address, served by the reports module with its visibility checks (never /media/)."""
+        from django.urls import reverse
+
+        return reverse(
+            "report_photo", kwargs={"public_id": self.report.public_id, "content_hash": self.content_hash}
+        )
+
 
 class ReportFollower(TenantModel):
     """A person who has the same problem ("me too") and is told about every change."""

@@ -214,6 +214,30 @@ def access_report(*, component: Component, user: Any, public_id: str) -> Report:
     return report
 
 
+def access_photo(
+    *, organisation: Organisation, user: Any, public_id: str, content_hash: str
+) -> tuple[ReportPhoto, bool]:
+    """A report's photo by its content hash, and whether it is public (cacheable by anyone). Held photos
+    and private reports' photos only for the reporter and the organisation's staff; else NotFound."""
+    from parlons.core.selectors import access_component_by_id
+
+    photo = (
+        ReportPhoto.objects.filter(
+            report__organisation=organisation, report__public_id=public_id, content_hash=content_hash
+        )
+        .select_related("report", "report__organisation")
+        .first()
+    )
+    if photo is None:
+        raise NotFound("photo")
+    report = photo.report
+    access_component_by_id(organisation=organisation, user=user, component_id=report.component_id)
+    public = photo.is_published and not report.is_private
+    if not public and not can_see_private(user, report):
+        raise NotFound("photo")
+    return photo, public
+
+
 def report_by_idempotency_key(*, component: Component, key: str) -> Report | None:
     if not key:
         return None

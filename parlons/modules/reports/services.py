@@ -13,6 +13,7 @@ from functools import partial
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -20,6 +21,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -325,7 +327,10 @@ def report_follow(*, report: Report, by: Any, email: str = "") -> bool:
     """ "Me too": follow a report and count in its followers. Returns False when already following.
 
     Signed-in people follow with their account; anonymous visitors with an e-mail address where the
-    component allows anonymous reports. The reporter follows their report already.
+    component allows anonymous reports: the address is only sent a signed confirmation link (valid
+    FOLLOW_LINK_DAYS days, see ``report_follow_confirm``) and False is returned, so that nobody can
+    subscribe a third party and the answer does not tell whether an address already follows.
+    The reporter follows their report already.
     """
     user = _user(by)
     decision = permissions.can_perform(user or AnonymousUser(), report.component, "follow", report)
@@ -348,9 +353,53 @@ def report_follow(*, report: Report, by: Any, email: str = "") -> bool:
             or email == report.contact_email.lower()
         ):
             return False
-        ReportFollower.objects.create(report=report, email=email)
+        # Nobody may subscribe someone else: the address is added once its owner follows the link.
+        token = signing.dumps({"r": report.pk, "e": email}, salt=FOLLOW_SALT)
+        path = reverse(
+            "reports:follow_confirm",
+            kwargs={
+                "process_slug": report.component.process.slug,
+                "component_id": report.component_id,
+                "public_id": report.public_id,
+                "token": token,
+            },
+        )
+        emails.send("confirm_follow", [email], report, confirm_url=emails.absolute_url(report, path))
+        return False
+    _count_follower(report)
+    return True
+
+
+FOLLOW_SALT = "reports.follow"
+FOLLOW_LINK_DAYS = 7
+
+
+def _count_follower(report: Report) -> None:
     Report.objects.filter(pk=report.pk).update(followers_count=F("followers_count") + 1)
     report.refresh_from_db(fields=["followers_count"])
+
+
+@transaction.atomic
+def report_follow_confirm(*, report: Report, token: str) -> bool:
+    """An anonymous "me too" confirmed from the e-mail link: the address in the signed ``token`` follows
+    ``report``. Returns False when it already does. Raises ValidationFailed for a wrong or expired link
+    (valid FOLLOW_LINK_DAYS days) and Conflict when the report cannot be followed any more."""
+    try:
+        data = signing.loads(token, salt=FOLLOW_SALT, max_age=timedelta(days=FOLLOW_LINK_DAYS))
+    except signing.BadSignature as exc:  # SignatureExpired included
+        raise ValidationFailed(_("This confirmation link is wrong or has expired."), code="bad_link") from exc
+    if data.get("r") != report.pk or not isinstance(data.get("e"), str):
+        raise ValidationFailed(_("This confirmation link is wrong or has expired."), code="bad_link")
+    if report.is_private or (report.status == Status.CLOSED and report.duplicate_of_id):
+        raise Conflict(_("This report cannot be followed."))
+    email = data["e"]
+    if (
+        ReportFollower.objects.filter(report=report, email=email).exists()
+        or email == report.contact_email.lower()
+    ):
+        return False
+    ReportFollower.objects.create(report=report, email=email)
+    _count_follower(report)
     return True
 
 
@@ -613,6 +662,8 @@ def report_merge(*, report: Report, into: Report, by: Any) -> Report:
         into = into.duplicate_of  # type: ignore[assignment]
     if into.pk == report.pk or into.component_id != report.component_id:
         raise ValidationFailed(_("Choose another report of the same map."), field="into")
+    # Merging changes the target too (followers, count, trail): its handlers must be able to do it.
+    _require_handler(by, into)
     if report.status == Status.CLOSED and report.duplicate_of_id:
         raise Conflict(_("This report is already merged."))
     audience = emails.audience(report, exclude=by)

@@ -8,8 +8,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
-OSM_ATTRIBUTION = "© OpenStreetMap contributors"
+from parlons.core.models import validate_tile_url
 
 DEFAULTS: dict[str, Any] = {
     "duplicate_radius_m": 50,
@@ -17,8 +16,9 @@ DEFAULTS: dict[str, Any] = {
     "allow_anonymous": True,
     "max_photos": 5,
     "photos_reviewed": True,
-    "tile_url": OSM_TILES,
-    "tile_attribution": OSM_ATTRIBUTION,
+    # Empty: the organisation's tiles (Organisation.tile_url / tile_attribution).
+    "tile_url": "",
+    "tile_attribution": "",
 }
 
 
@@ -45,15 +45,15 @@ class ReportsSettingsForm(forms.Form):
     tile_url = forms.CharField(
         label=_("Map tiles address"),
         max_length=300,
-        initial=OSM_TILES,
-        help_text=_("With {z}, {x} and {y}; e.g. the IGN Géoplateforme plan or OpenStreetMap."),
+        required=False,
+        help_text=_("With {z}, {x} and {y}; leave empty to use the organisation's map tiles."),
     )
-    tile_attribution = forms.CharField(label=_("Map attribution"), max_length=200, initial=OSM_ATTRIBUTION)
+    tile_attribution = forms.CharField(label=_("Map attribution"), max_length=200, required=False)
 
     def clean_tile_url(self) -> str:
         url = self.cleaned_data["tile_url"].strip()
-        if not url.startswith("https://") or not all(p in url for p in ("{z}", "{x}", "{y}")):
-            raise forms.ValidationError(_("Give an https address containing {z}, {x} and {y}."))
+        if url:
+            validate_tile_url(url)
         return url
 
 
@@ -69,7 +69,12 @@ class ReportsSettings:
 
 
 def settings_of(component: Any) -> ReportsSettings:
+    """The component's settings; the map tiles fall back to the organisation's when not overridden."""
     merged = {**DEFAULTS, **{k: v for k, v in (component.settings or {}).items() if k in DEFAULTS}}
+    organisation = component.process.organisation
+    if not merged["tile_url"]:
+        merged["tile_url"] = organisation.tile_url
+        merged["tile_attribution"] = merged["tile_attribution"] or organisation.tile_attribution
     return ReportsSettings(
         duplicate_radius_m=int(merged["duplicate_radius_m"]),
         satisfaction_delay_days=int(merged["satisfaction_delay_days"]),

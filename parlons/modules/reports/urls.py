@@ -17,6 +17,7 @@ urlpatterns = [
     path("setup/api-keys/", setup_views.api_keys, name="setup_api_keys"),
     path("<str:public_id>/", views.detail, name="detail"),
     path("<str:public_id>/follow/", views.follow, name="follow"),
+    path("<str:public_id>/follow/<str:token>/", views.follow_confirm, name="follow_confirm"),
     path("<str:public_id>/manage/<slug:action>/", views.manage, name="manage"),
     path("<str:public_id>/satisfaction/<str:token>/", views.satisfaction, name="satisfaction"),
 ]

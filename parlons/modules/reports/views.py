@@ -11,7 +11,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -368,12 +368,34 @@ def follow(request: HttpRequest, process_slug: str, component_id: int, public_id
         else:
             email = request.POST.get("email") or request.POST.get("contact_email", "")
             created = services.report_follow(report=report, by=request.user, email=email)
-            messages.success(
-                request,
-                _("Thank you: your “me too” is counted and you will be told what happens.")
-                if created
-                else _("You already follow this report."),
-            )
+            if not request.user.is_authenticated:
+                messages.success(
+                    request,
+                    _("Thank you: follow the link we sent to %(email)s to confirm your “me too”.")
+                    % {"email": email.strip()},
+                )
+            else:
+                messages.success(
+                    request,
+                    _("Thank you: your “me too” is counted and you will be told what happens.")
+                    if created
+                    else _("You already follow this report."),
+                )
+    except DomainError as exc:
+        messages.error(request, str(exc))
+    return HttpResponseRedirect(report.get_absolute_url())
+
+
+@require_GET
+def follow_confirm(
+    request: HttpRequest, process_slug: str, component_id: int, public_id: str, token: str
+) -> HttpResponse:
+    """The link of the "me too" confirmation e-mail: only then does the address follow the report."""
+    component = _component(request, process_slug, component_id)
+    report = _report(request, component, public_id)
+    try:
+        services.report_follow_confirm(report=report, token=token)
+        messages.success(request, _("Thank you: your “me too” is counted and you will be told what happens."))
     except DomainError as exc:
         messages.error(request, str(exc))
     return HttpResponseRedirect(report.get_absolute_url())
@@ -588,3 +610,26 @@ def queue_bulk(request: HttpRequest, process_slug: str, component_id: int) -> Ht
     return redirect(
         _url("queue", component) + ("?" + request.POST.get("back", "") if request.POST.get("back") else "")
     )
+
+
+@require_GET
+def photo(request: HttpRequest, public_id: str, content_hash: str) -> FileResponse:
+    """A report's photo, checked like the report: held photos and private reports' photos only for the
+    reporter and the staff. The content hash in the address lets public ones be cached for good."""
+    try:
+        found, public = selectors.access_photo(
+            organisation=request.organisation,  # type: ignore[attr-defined]
+            user=request.user,
+            public_id=public_id,
+            content_hash=content_hash,
+        )
+    except NotFound as exc:
+        raise Http404 from exc
+    try:
+        response = FileResponse(found.file.open("rb"), content_type="image/jpeg")
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+    response["Cache-Control"] = "public, max-age=31536000, immutable" if public else "private, no-store"
+    if not public:
+        response["Vary"] = "Cookie"
+    return response

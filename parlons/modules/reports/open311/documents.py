@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from parlons.core.models import DecisionEvent
-from parlons.modules.reports.models import OPEN_STATUSES, Category, CloseReason, Report, Status
+from parlons.modules.reports.models import OPEN_STATUSES, Category, CloseReason, PhotoKind, Report, Status
 from parlons.modules.reports.open311 import formats
 
 # Absolute URL of a path on the current host (``request.build_absolute_uri``).
@@ -105,9 +105,11 @@ def _agency(report: Report) -> str | None:
 
 
 def _media_url(report: Report, absolute: Absolute) -> str | None:
-    photos = [p for p in report.photos.all() if p.is_published]
+    photos = getattr(report, "open311_photos", None)
+    if photos is None:  # not loaded by open311 selectors
+        photos = list(report.photos.filter(kind=PhotoKind.BEFORE, is_published=True).order_by("id"))
     if photos:
-        return absolute(photos[0].file.url)
+        return absolute(photos[0].url)
     submission = getattr(report, "open311_submission", None)
     return (submission.media_url or None) if submission is not None else None
 

@@ -202,13 +202,24 @@ def read_json(data: bytes | str, default_tz: tzinfo | None = None) -> Document:
     return _document(_guess_kind(content), content, default_tz)
 
 
-def read_xml(data: bytes | str, default_tz: tzinfo | None = None) -> Document:
+def _parse_xml(data: bytes | str) -> Element:
     try:
-        root = SafeET.fromstring(data, forbid_dtd=True)
+        return SafeET.fromstring(data, forbid_dtd=True)
     except SafeET.ParseError as exc:
         raise UnreadableDocument(f"not well-formed XML: {exc}") from exc
     except Exception as exc:  # defusedxml's refusals (DTD, entities) share no base class with ParseError
         raise UnreadableDocument(f"refused XML: {exc.__class__.__name__}") from exc
+
+
+def read_xml_tree(data: bytes | str) -> tuple[str, Any]:
+    """Any GeoReport v2 XML response as its root tag and plain values: text (or None when empty), a dict
+    per element with children, a list where children repeat one tag. Values stay text (XML has no types)."""
+    root = _parse_xml(data)
+    return root.tag, _element_value(root)
+
+
+def read_xml(data: bytes | str, default_tz: tzinfo | None = None) -> Document:
+    root = _parse_xml(data)
     if root.tag == "service_requests":
         kind, child = "service_requests", "request"
     elif root.tag == "services":

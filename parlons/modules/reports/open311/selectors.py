@@ -19,6 +19,7 @@ from parlons.modules.reports.models import (
     Category,
     Open311ApiKey,
     Open311Submission,
+    PhotoKind,
     Report,
     ReportPhoto,
     Status,
@@ -89,8 +90,12 @@ def with_rendering_data(qs: QuerySet[Report]) -> QuerySet[Report]:
     return qs.select_related(
         "category", "category__service", "service", "open311_submission", "component__process"
     ).prefetch_related(
+        # media_url shows the problem as reported: published "before" photos (blurred ones are the
+        # publishable version), the first uploaded first.
         Prefetch(
-            "photos", queryset=ReportPhoto.objects.filter(is_blurred=False).order_by("kind", "position", "id")
+            "photos",
+            queryset=ReportPhoto.objects.filter(kind=PhotoKind.BEFORE, is_published=True).order_by("id"),
+            to_attr="open311_photos",
         )
     )
 

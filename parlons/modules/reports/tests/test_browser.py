@@ -104,3 +104,35 @@ def test_reports_pages_have_no_wcag_violations(site, context, page):
         if violations := axe_violations(page):
             found.append(describe(f"{path} (agent)", violations))
     assert not found, "\n\n".join(found)
+
+
+# A 1×1 transparent PNG: the tiles answered locally, so that no network is used.
+TINY_PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c63000100000500010d0a2db40000000049454e44ae426082"
+)
+
+
+def test_map_tiles_are_not_blocked_by_the_csp(site, page):
+    """The default tiles (tile.openstreetmap.org) load under the site's Content-Security-Policy."""
+    tiles = []
+
+    def fulfil(route):
+        tiles.append(route.request.url)
+        route.fulfill(status=200, content_type="image/png", body=TINY_PNG)
+
+    page.route("https://tile.openstreetmap.org/**", fulfil)
+    page.route("https://*.tile.openstreetmap.org/**", fulfil)
+    page.route("https://data.geopf.fr/**", fulfil)
+    blocked = []
+    page.on(
+        "console",
+        lambda message: blocked.append(message.text) if "Content Security Policy" in message.text else None,
+    )
+    for path in (_component_url(), "/map/"):
+        response = page.goto(site.url + path)
+        assert response is not None and response.status == 200, path
+        page.wait_for_function("() => document.querySelectorAll('img.leaflet-tile').length > 0")
+        page.wait_for_timeout(300)
+    assert tiles, "the maps asked for tiles"
+    assert not blocked, blocked

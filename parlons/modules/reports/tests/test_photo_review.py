@@ -28,7 +28,7 @@ def test_new_photos_wait_for_review(component, citizen, agent, moderator, pothol
     report = submit(component, citizen, pothole)
     photo = report.photos.get()
     assert not photo.is_published
-    url = photo.file.url
+    url = photo.url
     assert url not in client_for().get(report.get_absolute_url()).content.decode()
     assert url in client_for(citizen).get(report.get_absolute_url()).content.decode()
     staff_page = client_for(agent).get(report.get_absolute_url()).content.decode()
@@ -43,7 +43,7 @@ def test_new_photos_wait_for_review(component, citizen, agent, moderator, pothol
     services.photo_publish(photo=photo, by=agent)
     photo.refresh_from_db()
     assert photo.is_published and photo.is_blurred
-    assert photo.file.url in client_for().get(report.get_absolute_url()).content.decode()
+    assert photo.url in client_for().get(report.get_absolute_url()).content.decode()
     assert [p.pk for p in selectors.visible_photos(report=report, user=None)] == [photo.pk]
 
 
@@ -81,3 +81,30 @@ def test_emails_in_each_recipients_language(
     assert "a bien été reçu" in by_recipient[citizen.email]
     assert by_recipient["voirie@mairie.example"].startswith("New report")
     assert "Nouveau signalement" not in by_recipient["voirie@mairie.example"]
+
+
+def test_photos_are_served_only_to_who_may_see_them(component, citizen, agent, pothole, client_for):
+    """Held photos and private reports' photos: 404 to the public, 200 to the staff (and the reporter);
+    public photos are cached for good under their content hash; /media/ does not serve report photos."""
+    held = submit(component, citizen, pothole).photos.get()
+    private_report = submit(component, citizen, pothole)
+    private = private_report.photos.get()
+    services.photo_publish(photo=private, by=agent)
+    private_report.is_private = True
+    private_report.save(update_fields=["is_private"])
+    private.refresh_from_db()
+    for photo in (held, private):
+        assert photo.content_hash in photo.url and "/media/" not in photo.url
+        assert client_for().get(photo.url).status_code == 404
+        answer = client_for(agent).get(photo.url)
+        assert answer.status_code == 200 and answer["Content-Type"] == "image/jpeg"
+        assert "no-store" in answer["Cache-Control"]
+        assert client_for(citizen).get(photo.url).status_code == 200
+        assert client_for().get(photo.file.url).status_code == 404, "not by its file's address either"
+    services.photo_publish(photo=held, by=agent)
+    held.refresh_from_db()
+    public = client_for().get(held.url)
+    assert public.status_code == 200 and b"".join(public.streaming_content)[:2] == b"\xff\xd8"
+    assert "immutable" in public["Cache-Control"] and "public" in public["Cache-Control"]
+    wrong = held.url.replace(held.content_hash, "0" * 64)
+    assert client_for(agent).get(wrong).status_code == 404

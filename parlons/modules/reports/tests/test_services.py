@@ -35,6 +35,50 @@ def submit(component, by, category, lonlat=SUD, **kwargs):
     )
 
 
+def _follow_token(message):
+    """The signed token of the link in a "me too" confirmation e-mail."""
+    link = next(word for word in mail_text(message).split() if "/follow/" in word)
+    return link.rstrip("/").rsplit("/", 1)[1]
+
+
+def test_anonymous_me_too_waits_for_the_address_owner(
+    component, citizen, pothole, mailoutbox, django_capture_on_commit_callbacks
+):
+    """Nobody can subscribe a third party: the address follows only once its owner opens the signed link."""
+    report = submit(component, citizen, pothole)
+    mailoutbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert not services.report_follow(report=report, by=AnonymousUser(), email="Victime@Exemple.fr")
+    assert not ReportFollower.objects.filter(report=report).exists()
+    report.refresh_from_db()
+    assert report.followers_count == 0
+    (message,) = mailoutbox
+    assert message.to == ["victime@exemple.fr"]
+    token = _follow_token(message)
+    other = submit(component, citizen, pothole)
+    for bad in (token[:-2] + "xx", token.replace(":", "", 1)):
+        with pytest.raises(ValidationFailed):
+            services.report_follow_confirm(report=report, token=bad)
+    with pytest.raises(ValidationFailed):
+        services.report_follow_confirm(report=other, token=token)  # a link for another report
+    assert services.report_follow_confirm(report=report, token=token)
+    assert not services.report_follow_confirm(report=report, token=token)
+    report.refresh_from_db()
+    assert report.followers_count == 1
+    assert list(ReportFollower.objects.filter(report=report).values_list("email", flat=True)) == [
+        "victime@exemple.fr"
+    ]
+    with time_machine_days(8), pytest.raises(ValidationFailed):
+        services.report_follow_confirm(report=report, token=token)
+
+
+def time_machine_days(days):
+    from unittest import mock
+
+    later = timezone.now() + timedelta(days=days)
+    return mock.patch("django.core.signing.time.time", return_value=later.timestamp())
+
+
 def trail(report):
     return list(DecisionEvent.objects.filter(object_id=str(report.pk)).order_by("created_at", "id"))
 
@@ -54,10 +98,13 @@ def test_the_whole_loop(
 
     # A neighbour says "me too".
     neighbour = AnonymousUser()
-    assert services.report_follow(report=report, by=neighbour, email="voisine@exemple.fr")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.report_follow(report=report, by=neighbour, email="voisine@exemple.fr")
+    assert services.report_follow_confirm(report=report, token=_follow_token(mailoutbox[-1]))
     assert not services.report_follow(report=report, by=neighbour, email="VOISINE@exemple.fr")
     report.refresh_from_db()
     assert report.followers_count == 1
+    mailoutbox.clear()
 
     with django_capture_on_commit_callbacks(execute=True):
         services.report_acknowledge(report=report, by=agent)
@@ -296,7 +343,9 @@ def test_merge_moves_followers_and_counts(
     follower = UserFactory()
     services.report_follow(report=duplicate, by=follower)
     services.report_follow(report=original, by=follower)
-    services.report_follow(report=duplicate, by=AnonymousUser(), email="voisin@exemple.fr")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.report_follow(report=duplicate, by=AnonymousUser(), email="voisin@exemple.fr")
+    services.report_follow_confirm(report=duplicate, token=_follow_token(mailoutbox.pop()))
     with django_capture_on_commit_callbacks(execute=True):
         services.report_merge(report=duplicate, into=original, by=agent)
     duplicate.refresh_from_db()
@@ -311,6 +360,24 @@ def test_merge_moves_followers_and_counts(
     assert {m.to[0] for m in mailoutbox} == {other_citizen.email, follower.email, "voisin@exemple.fr"}
     with pytest.raises(ValidationFailed):
         services.report_merge(report=original, into=duplicate, by=agent)  # resolves to itself
+
+
+def test_merge_needs_to_handle_the_target_too(component, org, citizen, agent, pothole, voirie):
+    """An agent of another service cannot fold their report into one their service does not handle."""
+    from parlons.accounts.models import Role
+    from parlons.core.tests.factories import MembershipFactory, ServiceFactory
+
+    other_service = ServiceFactory(organisation=org)
+    other_agent = MembershipFactory(organisation=org, role=Role.AGENT, service=other_service).user
+    target = submit(component, citizen, pothole)
+    assert target.service == voirie
+    source = submit(component, citizen, pothole)
+    Report.objects.filter(pk=source.pk).update(service=other_service)
+    source.refresh_from_db()
+    with pytest.raises(PermissionDenied):
+        services.report_merge(report=source, into=target, by=other_agent)
+    source.refresh_from_db()
+    assert source.duplicate_of_id is None and source.status != Status.CLOSED
 
 
 def test_closing_needs_a_reason(component, citizen, agent, pothole):

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from parlons.modules.reports import services
 from parlons.modules.reports.models import Report, ReportFollower, SatisfactionSurvey, Status
-from parlons.modules.reports.tests.conftest import NORD, OUTSIDE, SUD, jpeg, upload
+from parlons.modules.reports.tests.conftest import NORD, OUTSIDE, SUD, jpeg, mail_text, upload
 from parlons.modules.reports.tests.factories import ReportFactory
 
 pytestmark = pytest.mark.django_db
@@ -145,7 +145,7 @@ def test_report_page_shows_trail_photos_and_staff_tools(component, citizen, agen
     services.photo_publish(photo=report.photos.get(), by=agent)
     public = client_for().get(report.get_absolute_url()).content.decode()
     assert "Nous intervenons demain." in public and "What became of it" in public
-    assert report.photos.get().file.url in public
+    assert report.photos.get().url in public
     assert "Handle this report" not in public and citizen.email not in public
     staff = client_for(agent).get(report.get_absolute_url()).content.decode()
     assert "Handle this report" in staff and citizen.email in staff
@@ -338,3 +338,30 @@ def test_api_map_list_detail_and_create(component, citizen, pothole, client_for,
         HTTP_X_CSRFTOKEN=token,
     )
     assert outside.status_code == 422 and outside.json()["code"] == "outside_area"
+
+
+def test_anonymous_me_too_is_confirmed_from_the_email_link(
+    component, citizen, pothole, client_for, mailoutbox, django_capture_on_commit_callbacks
+):
+    report = services.report_submit(
+        component=component,
+        by=citizen,
+        category_id=pothole.pk,
+        description="Un trou.",
+        lon=SUD[0],
+        lat=SUD[1],
+    )
+    mailoutbox.clear()
+    visitor = client_for()
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = visitor.post(
+            url(component, "follow", public_id=report.public_id), {"email": "voisin@exemple.fr"}, follow=True
+        )
+    assert "confirm" in answer.content.decode()
+    assert not ReportFollower.objects.filter(report=report).exists()
+    (message,) = mailoutbox
+    link = next(w for w in mail_text(message).split() if "/follow/" in w)
+    assert link.startswith("https://valmont.example.test/")
+    page = visitor.get(link.removeprefix("https://valmont.example.test"), follow=True)
+    assert page.status_code == 200 and "is counted" in page.content.decode()
+    assert ReportFollower.objects.filter(report=report, email="voisin@exemple.fr").exists()
