@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -164,6 +166,7 @@ def _child() -> list[dict[str, Any]]:
                 "p95_s": round(_pct(times, 95), 4),
                 "peak_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
                 "target": "< 0.100 s median, ≤ 15 queries",
+                "runs": RUNS,
                 "note": f"{len(ctx.captured_queries)} SQL queries; {note}",
             }
         )
@@ -274,6 +277,48 @@ def _load(port: int, path: str, seconds: float, concurrency: int = 8) -> tuple[i
     return ok[0], errors[0], latencies
 
 
+WRK_SCRIPT = """
+done = function(summary, latency, requests)
+  io.write(string.format("parlons-latency-us %d %d\\n", latency:percentile(50), latency:percentile(95)))
+end
+"""
+
+
+def _wrk(port: int, path: str, seconds: float, connections: int = 16) -> tuple[int, int, float, float] | None:
+    """Load with Debian's ``wrk`` when it is installed: (OK responses, errors, median s, p95 s); None without it."""
+    wrk = shutil.which("wrk")
+    if wrk is None:
+        return None
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(WRK_SCRIPT)
+    try:
+        out = subprocess.run(  # noqa: S603 - fixed arguments, 127.0.0.1 only
+            [
+                wrk,
+                "-t2",
+                f"-c{connections}",
+                f"-d{max(1, round(seconds))}s",
+                "-s",
+                script.name,
+                f"http://127.0.0.1:{port}{path}",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=seconds + 30,
+            check=False,
+        ).stdout
+    finally:
+        os.unlink(script.name)
+    total = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
+    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    socket_errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    errors = (int(bad.group(1)) if bad else 0) + (
+        sum(int(g) for g in socket_errors.groups()) if socket_errors else 0
+    )
+    median_us, p95_us = (int(v) for v in re.search(r"parlons-latency-us (\d+) (\d+)", out).groups())  # type: ignore[union-attr]
+    return total - (int(bad.group(1)) if bad else 0), errors, median_us / 1e6, p95_us / 1e6
+
+
 def run(results: list[dict[str, Any]]) -> None:
     with tempfile.TemporaryDirectory(prefix="parlons-bench-consult-") as data_dir:
         env = dict(
@@ -329,17 +374,25 @@ def run(results: list[dict[str, Any]]) -> None:
                     break
                 except OSError:
                     time.sleep(0.3)
-            _load(port, list_url, 2.0)  # warm-up: persistent connections, template caches
-            ok, errors, latencies = _load(port, list_url, LOAD_SECONDS)
+            _load(port, list_url, 2.0)  # warm-up: persistent connections, template caches, the list cache
+            measured = _wrk(port, list_url, LOAD_SECONDS)
+            if measured is not None:
+                ok, errors, median, p95 = measured
+                how = "wrk, 2 threads × 16 connections"
+            else:
+                ok, errors, latencies = _load(port, list_url, LOAD_SECONDS)
+                median, p95 = _pct(latencies, 50), _pct(latencies, 95)
+                how = "Python load loop, 8 clients (wrk not installed)"
             results.append(
                 {
-                    "what": "consultations: list page under load (gunicorn 2 workers × 4 threads, 8 local clients)",
+                    "what": "consultations: signed-out list page under load (gunicorn gthread 2 workers × 4 threads)",
                     "size": rows[0]["size"],
-                    "median_s": round(_pct(latencies, 50), 4),
-                    "p95_s": round(_pct(latencies, 95), 4),
+                    "median_s": round(median, 4),
+                    "p95_s": round(p95, 4),
                     "peak_mb": None,
                     "target": "≥ 150 requests/s",
-                    "note": f"{ok / LOAD_SECONDS:.0f} requests/s ({ok} OK, {errors} errors in {LOAD_SECONDS:.0f} s; the load loop shares the 2 cores)",
+                    "note": f"{ok / LOAD_SECONDS:.0f} requests/s ({ok} OK, {errors} errors in {LOAD_SECONDS:.0f} s; "
+                    f"{how} on the same 2 cores; rendered list cached per component version)",
                 }
             )
         finally:

@@ -114,9 +114,29 @@ def write_results(results: list[Result], contexts: dict[str, dict], size: int, r
     say(f"wrote {RESULTS.relative_to(ROOT)}")
 
 
+def _from_row(row: dict, database: str) -> Result:
+    """A suite's plain row (``{what, size, median_s, p95_s, peak_mb, target, note}``) as a Result of the table."""
+    return Result(
+        what=row["what"],
+        database=database,
+        size=row["size"],
+        runs=row.get("runs", 0),
+        median_ms=round(row["median_s"] * 1000, 2),
+        p95_ms=round(row["p95_s"] * 1000, 2),
+        peak_memory_mb=row.get("peak_mb") or 0.0,
+        note="; ".join(
+            part for part in (row.get("target") and f"target {row['target']}", row.get("note")) if part
+        ),
+    )
+
+
 def _group(result: Result) -> str:
-    """What a result is re-measured with: the ledger suite, or the reports suite on one database."""
-    return "ledger" if result.what.startswith("ledger") else result.database
+    """What a result is re-measured with: the ledger suite, a module's suite, or the reports suite on one database."""
+    if result.what.startswith("ledger"):
+        return "ledger"
+    if result.what.startswith("consultations"):
+        return "consultations"
+    return result.database
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -128,8 +148,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--db", default=os.environ.get("BENCH_DATABASES", "spatialite,postgis"))
     parser.add_argument(
         "--suites",
-        default=os.environ.get("BENCH_SUITES", "reports,ledger"),
-        help="reports, ledger (bench/ledger.py)",
+        default=os.environ.get("BENCH_SUITES", "reports,ledger,consultations"),
+        help="reports, ledger (bench/ledger.py), consultations (bench/consultations.py)",
     )
     args = parser.parse_args(argv)
     suites = {s.strip() for s in args.suites.split(",") if s.strip()}
@@ -151,6 +171,13 @@ def main(argv: list[str] | None = None) -> int:
 
         say("ledger: start")
         ledger.run(results)
+    if "consultations" in suites:
+        from bench import consultations
+
+        say("consultations: start")
+        rows: list[dict] = []
+        consultations.run(rows)
+        results += [_from_row(row, "spatialite") for row in rows]
     if not results:
         say("no results")
         return 1
@@ -161,7 +188,7 @@ def main(argv: list[str] | None = None) -> int:
         kept = [Result(**r) for r in previous["results"]]
         results = [r for r in kept if _group(r) not in measured] + results
         contexts = {k: v for k, v in previous["contexts"].items() if k not in measured} | contexts
-    order = [*TARGETS_MS, "ledger"]
+    order = [*TARGETS_MS, "ledger", "consultations"]
     results.sort(key=lambda r: order.index(_group(r)) if _group(r) in order else len(order))
     contexts = dict(
         sorted(contexts.items(), key=lambda item: order.index(item[0]) if item[0] in order else 9)

@@ -380,13 +380,19 @@ def test_receipt_download_and_check_page(org, client_for):
 # --- Recount -------------------------------------------------------------------------------------------------------
 
 
-def test_recount_without_a_registered_module_says_so(org):
+def test_recount_without_a_registered_module_says_so(org, monkeypatch):
+    monkeypatch.setattr("parlons.ledger.recount._hooks", {})  # installed modules (budgets) register theirs
     with pytest.raises(NotFound, match="No module has registered a recount hook"):
         audit.recount_vote(vote_id="v1")
     from django.core.management.base import CommandError
 
     with pytest.raises(CommandError, match="No module has registered"):
         call_command("ledger_recount", "v1")
+
+
+def test_recount_of_a_vote_no_module_knows(org):
+    with pytest.raises(NotFound, match="No registered module knows the vote"):
+        audit.recount_vote(vote_id="v1")
 
 
 @pytest.fixture

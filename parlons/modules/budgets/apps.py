@@ -7,3 +7,8 @@ class BudgetsConfig(AppConfig):
     label = "budgets"
     verbose_name = _("Participatory budgeting")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from parlons.modules.budgets import transparency
+
+        transparency.register()

@@ -202,6 +202,8 @@ class Ballot(TenantModel, TimeStampedModel):
     )
     choices = models.JSONField(default=list)
     revision = models.PositiveIntegerField(default=1)
+    # The short code of the ballot's latest entry in the transparency log (its receipt).
+    receipt_code = models.CharField(max_length=24, blank=True)
 
     class Meta:
         verbose_name = _("ballot")

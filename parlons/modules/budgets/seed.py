@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from parlons.core.models import Area, Component
-from parlons.modules.budgets import services
+from parlons.modules.budgets import services, transparency
 from parlons.modules.budgets.models import Ballot, Budget, Project
 
 PAST_PROJECTS = [
@@ -96,7 +96,7 @@ def _ballots(budget: Budget, projects: list[Project], voters: int, seed: int) ->
                 choices=[[pk, 1] for pk in sorted(chosen)],
             )
         )
-    Ballot.objects.bulk_create(rows)
+    transparency.log_ballots(budget, Ballot.objects.bulk_create(rows))
 
 
 def seed_component(component: Component) -> None:

@@ -19,9 +19,10 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from parlons.accounts.models import Membership
 from parlons.common.errors import Conflict, PermissionDenied, ValidationFailed
 from parlons.core.models import Area, Component
-from parlons.modules.budgets import pabulib, vote_rules
+from parlons.modules.budgets import pabulib, transparency, vote_rules
 from parlons.modules.budgets.models import Ballot, Budget, Milestone, Project, Result, SpendingEvent
 from parlons.modules.budgets.permissions import can_propose, require_staff, vote_decision
 
@@ -123,7 +124,13 @@ def budget_open(*, budget: Budget, by: Any) -> Budget:
         raise Conflict(_("There is no feasible project to vote on."))
     budget.status, budget.opened_at = Budget.Status.OPEN, timezone.now()
     budget.save(update_fields=["status", "opened_at", "updated_at"])
+    transparency.log_vote_opened(budget, eligible=_eligible_count(budget))
     return budget
+
+
+def _eligible_count(budget: Budget) -> int:
+    """The size of the census committed at opening: the organisation's members (online voters)."""
+    return Membership.objects.filter(organisation=budget.component.process.organisation).count()
 
 
 @transaction.atomic
@@ -295,8 +302,8 @@ def _upsert_ballot(
     now = timezone.now()
     sql = (
         f"INSERT INTO {ballot_table} (budget_id, voter_id, voter_key, channel, assisted_by_id, choices, revision,"  # noqa: S608
-        " created_at, updated_at)"
-        f" SELECT b.id, %s, %s, %s, %s, %s, 1, %s, %s FROM {budget_table} b WHERE b.id = %s AND b.status = %s"
+        " receipt_code, created_at, updated_at)"
+        f" SELECT b.id, %s, %s, %s, %s, %s, 1, '', %s, %s FROM {budget_table} b WHERE b.id = %s AND b.status = %s"
         " ON CONFLICT (budget_id, voter_key) DO UPDATE SET choices = excluded.choices, channel = excluded.channel,"
         f" assisted_by_id = excluded.assisted_by_id, revision = {ballot_table}.revision + 1,"
         " updated_at = excluded.updated_at RETURNING id, revision"
@@ -366,7 +373,7 @@ def ballot_cast(
     )
     if written is None:
         raise Conflict(_("This vote is not open."))
-    return Ballot(
+    ballot = Ballot(
         pk=written[0],
         revision=written[1],
         budget=budget,
@@ -376,6 +383,8 @@ def ballot_cast(
         assisted_by=assisted_by,
         choices=cleaned,
     )
+    ballot.receipt_code = transparency.log_ballot(budget, ballot)
+    return ballot
 
 
 def budget_election(budget: Budget) -> tuple[vote_rules.Election, dict[str, Project]]:
@@ -435,6 +444,7 @@ def budget_close(*, budget: Budget, by: Any) -> Result:
     )
     budget.status, budget.closed_at = Budget.Status.CLOSED, timezone.now()
     budget.save(update_fields=["status", "closed_at", "updated_at"])
+    transparency.log_vote_closed(budget, result)
     return result
 
 
@@ -477,6 +487,7 @@ def spending_record(
     if project.status == Project.Status.SELECTED:
         project.status = Project.Status.IN_PROGRESS
         project.save(update_fields=["status", "updated_at"])
+    transparency.log_spending(event)
     return event
 
 
@@ -582,7 +593,7 @@ def budget_import_pb(*, component: Component, by: Any, text: str, title: str = "
     if not all(p.pk for p in created):  # SQLite before 3.35 returns no ids from bulk inserts
         created = list(budget.projects.all())
     pk_of = {p.external_id: p.pk for p in created}
-    Ballot.objects.bulk_create(
+    ballots = Ballot.objects.bulk_create(
         [
             Ballot(
                 budget=budget,
@@ -599,4 +610,6 @@ def budget_import_pb(*, component: Component, by: Any, text: str, title: str = "
         ],
         batch_size=2000,
     )
+    transparency.log_vote_opened(budget, eligible=len(ballots))
+    transparency.log_ballots(budget, ballots)
     return budget

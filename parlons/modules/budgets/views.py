@@ -287,7 +287,13 @@ def vote(request: HttpRequest, process_slug: str, component_id: int, budget_id: 
             )
             return redirect(_url(component, "vote", budget_id=budget.pk))
     context = _ballot_context(component, budget, selected, errors)
-    context.update(decision=decision, has_ballot=existing is not None, staff=_is_staff(request, component))
+    context.update(
+        decision=decision,
+        has_ballot=existing is not None,
+        staff=_is_staff(request, component),
+        receipt_code=existing.receipt_code if existing else "",
+        organisation=component.process.organisation,
+    )
     return render(request, "budgets/vote.html", context, status=400 if errors else 200)
 
 

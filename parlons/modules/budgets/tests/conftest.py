@@ -20,3 +20,11 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "slow" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def _ledger_kek(settings):
+    """Budgets write to the transparency log: a fixed key-encryption key keeps the tests out of the data dir."""
+    import base64
+
+    settings.PARLONS_LEDGER_KEK = base64.b64encode(b"k" * 32).decode()

@@ -167,3 +167,35 @@ def test_budget_tally_command_reports_malformed_files(tmp_path):
     bad.write_text("META\nkey;value\nbudget;100\nPROJECTS\nproject_id;cost\na;-1\n")
     with pytest.raises(CommandError, match="line 6: project 'a' has a negative cost"):
         call_command("budget_tally", str(bad), "--json")
+
+
+def test_ballot_page_shows_a_receipt_that_downloads_and_checks(component, client_for, citizen):
+    from parlons.ledger.receipts import receipt_check_online
+
+    current = budgets(component)[1]
+    project = current.projects.order_by("cost").first()
+    client = client_for(citizen)
+    assert "Your receipt" not in client.get(url(component, "vote", budget_id=current.pk)).content.decode()
+    client.post(url(component, "vote", budget_id=current.pk), {"projects": [project.public_id]})
+    code = Ballot.objects.get(budget=current).receipt_code
+    page = client.get(url(component, "vote", budget_id=current.pk)).content.decode()
+    assert code and code in page and "What it does not prove" in page
+    assert_no_inline_code(page)
+    org = component.process.organisation
+    download = client.get(reverse("ledger:receipt", kwargs={"org_slug": org.slug, "code": code}))
+    assert download.status_code == 200
+    receipt = json.loads(download.content)
+    assert receipt["kind"] == "ballot" and citizen.email not in download.content.decode()
+    assert receipt_check_online(organisation=org, receipt=receipt).included
+
+
+def test_demo_budget_is_in_the_log_and_recounts(component, client_for):
+    from parlons.ledger.audit import recount_vote
+    from parlons.modules.budgets import transparency
+
+    past = budgets(component)[0]
+    recount = recount_vote(vote_id=transparency.vote_ref(past))
+    assert recount.matches and recount.result["voters"] == 240
+    org = component.process.organisation
+    page = client_for().get(reverse("ledger:transparency", kwargs={"org_slug": org.slug})).content.decode()
+    assert past.title in page
