@@ -149,6 +149,9 @@ def _adjust_comments_count(comment: Comment, delta: int) -> None:
     if model is None or not any(f.name == "comments_count" for f in model._meta.get_fields()):
         return
     model._default_manager.filter(pk=comment.object_id).update(comments_count=F("comments_count") + delta)
+    info = targets.get(model._meta.label_lower)
+    if info is not None and info.comments_changed is not None:
+        info.comments_changed(comment.object_id)
 
 
 def _set_comment_visibility(comment: Comment, visibility: str) -> None:

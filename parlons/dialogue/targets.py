@@ -33,6 +33,9 @@ class Target:
     hide_after: Callable[[Any], int | None] = lambda obj: None
     # text_of(obj): what moderators read in the queue.
     text_of: Callable[[Any], str] = lambda obj: ""
+    # comments_changed(object_id): the number of visible comments on the object changed (lists cached by the
+    # module show it); called inside the writing transaction.
+    comments_changed: Callable[[str], None] | None = None
 
 
 _targets: dict[str, Target] = {}

@@ -27,6 +27,15 @@ def _debate_closed(debate: Any) -> Any:
     return _("This debate is closed.") if debate.is_closed else None
 
 
+def _proposal_comments_changed(object_id: str) -> None:
+    from parlons.modules.consultations import list_cache
+    from parlons.modules.consultations.models import Proposal
+
+    component_id = Proposal.objects.filter(pk=object_id).values_list("component_id", flat=True).first()
+    if component_id is not None:
+        list_cache.bump(component_id)
+
+
 def register() -> None:
     from parlons.modules.consultations import services
     from parlons.modules.consultations.settings import settings_of
@@ -43,6 +52,7 @@ def register() -> None:
             set_hidden=services.set_hidden,
             hide_after=lambda p: settings_of(p.component).flags_to_hide,
             text_of=lambda p: f"{p.title}\n\n{p.body}",
+            comments_changed=_proposal_comments_changed,
         )
     )
     targets.register(

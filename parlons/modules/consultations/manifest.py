@@ -83,6 +83,7 @@ def _api_router() -> Any:
 manifest = registry.register(
     registry.ModuleManifest(
         key="consultations",
+        purpose="deliberation",
         name=_("Proposals and debates"),
         description=_(
             "Residents make proposals, support, amend and discuss them; the town answers publicly. "

@@ -152,6 +152,55 @@ class ProposalVersion(TenantModel):
         ordering = ["created_at", "id"]
 
 
+class ProposalAttachment(TenantModel):
+    """An image (with its required text alternative) or a PDF document attached to a proposal by its author.
+
+    Files are checked by their content (``attachments.py``) and stored under a random name; images are re-encoded.
+    """
+
+    tenant_path = "proposal__organisation"
+
+    class Kind(models.TextChoices):
+        IMAGE = "image", _("Image")
+        DOCUMENT = "document", _("Document")
+
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="attachments")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    file = models.FileField(upload_to="consultations/attachments/%Y/%m/")
+    # Images: what the image shows, for people who cannot see it. Documents: their title.
+    description = models.CharField(max_length=300)
+    size = models.PositiveIntegerField()
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+
+class CoauthorInvitation(TenantModel):
+    """A proposal's author invites someone by e-mail to sign it too; the link is accepted by a signed-in person."""
+
+    tenant_path = "proposal__organisation"
+
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="coauthor_invitations")
+    email = models.EmailField()
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["proposal", "email"], name="coauthor_invitation_once"),
+        ]
+
+
 class Support(TenantModel):
     tenant_path = "proposal__organisation"
 

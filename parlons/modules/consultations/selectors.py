@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import math
+import re
 import threading
 from dataclasses import dataclass
 from typing import Any
@@ -19,7 +20,16 @@ from parlons.core.models import Component
 from parlons.dialogue import services as dialogue
 from parlons.dialogue.models import Follow
 from parlons.modules.consultations import similarity
-from parlons.modules.consultations.models import Amendment, BaseAnswer, Debate, Proposal, Status, Support
+from parlons.modules.consultations.models import (
+    Amendment,
+    BaseAnswer,
+    CoauthorInvitation,
+    Debate,
+    Proposal,
+    ProposalAttachment,
+    Status,
+    Support,
+)
 
 SORTS = ("recent", "supported", "discussed", "random")
 EARTH_M_PER_DEG = 111_320.0
@@ -66,19 +76,31 @@ def filters_from_query(params: Any, *, seed: int = 0) -> Filters:
     )
 
 
-def _search(qs: QuerySet[Proposal], q: str, language: str) -> QuerySet[Proposal]:
-    """Full text: PostgreSQL's stemmed search in the organisation's language; elsewhere every word must appear."""
-    if connection.vendor == "postgresql":
-        from django.contrib.postgres.search import SearchQuery, SearchVector
+def search_config(language: str) -> str:
+    """PostgreSQL's text-search configuration for an organisation's language (French unless English)."""
+    return "english" if language.startswith("en") else "french"
 
-        config = "french" if language.startswith("fr") else "english"
-        vector = SearchVector("title", weight="A", config=config) + SearchVector(
-            "body", weight="B", config=config
-        )
-        return qs.annotate(search=vector).filter(
-            Q(search=SearchQuery(q, config=config, search_type="websearch")) | Q(title__icontains=q)
-        )
-    for word in q.split()[:8]:
+
+def search_vector(config: str) -> Any:
+    """Title (weight A) and body (weight B); migration 0002 indexes exactly this expression (GIN)."""
+    from django.contrib.postgres.search import SearchVector
+
+    return SearchVector("title", weight="A", config=config) + SearchVector("body", weight="B", config=config)
+
+
+def _search(qs: QuerySet[Proposal], q: str, language: str) -> QuerySet[Proposal]:
+    """Full text: PostgreSQL's stemmed search in the organisation's language, through the GIN index (whole words,
+    or the beginnings of words while typing); elsewhere every word must appear."""
+    words = re.findall(r"\w+", q)[:8]
+    if connection.vendor == "postgresql":
+        from django.contrib.postgres.search import SearchQuery
+
+        config = search_config(language)
+        query = SearchQuery(q, config=config, search_type="websearch")
+        if words:
+            query |= SearchQuery(" & ".join(f"{w}:*" for w in words), config=config, search_type="raw")
+        return qs.annotate(search=search_vector(config)).filter(search=query)
+    for word in words or q.split()[:8]:
         qs = qs.filter(Q(title__icontains=word) | Q(body__icontains=word))
     return qs
 
@@ -131,7 +153,13 @@ def access_proposal(*, component: Component, user: Any, public_id: str) -> Propo
         Proposal.objects.for_organisation(component.process.organisation)
         .filter(component=component, public_id=public_id)
         .select_related("author", "topic", "area", "merged_into", "split_from")
-        .annotate(has_amendments=Exists(Amendment.objects.filter(proposal=OuterRef("pk"))))
+        .annotate(
+            has_amendments=Exists(Amendment.objects.filter(proposal=OuterRef("pk"))),
+            has_attachments=Exists(ProposalAttachment.objects.filter(proposal=OuterRef("pk"))),
+            has_coauthors=Exists(
+                CoauthorInvitation.objects.filter(proposal=OuterRef("pk"), accepted_by__isnull=False)
+            ),
+        )
     )
     if user is not None and user.is_authenticated:
         qs = qs.annotate(

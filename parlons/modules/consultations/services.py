@@ -6,13 +6,23 @@ verification level, the module's predicate) before anything changes; staff actio
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterable, Sequence
+from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.conf import settings as django_settings
+from django.core import signing
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.files.base import ContentFile
+from django.core.mail import send_mail
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import F
-from django.utils import timezone
+from django.template.loader import render_to_string
+from django.urls import get_script_prefix, reverse
+from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
@@ -21,13 +31,15 @@ from parlons.core import permissions
 from parlons.core.models import Area, Component, DecisionEvent, Organisation, Topic
 from parlons.core.services import decision_record
 from parlons.dialogue import services as dialogue
-from parlons.modules.consultations import similarity
+from parlons.modules.consultations import attachments, list_cache, similarity
 from parlons.modules.consultations.models import (
     Amendment,
     AnswerState,
     BaseAnswer,
+    CoauthorInvitation,
     Debate,
     Proposal,
+    ProposalAttachment,
     ProposalVersion,
     Status,
     Support,
@@ -102,15 +114,25 @@ def _clean_place(
 
 
 def _check_limit(component: Component, by: Any, *, exclude: Proposal | None = None) -> None:
-    limit = settings_of(component).max_proposals_per_participant
-    if not limit:
-        return
-    qs = Proposal.objects.filter(component=component, author=by, status=Status.PUBLISHED)
+    """The per-participant limit of the component, then the limit of the whole process (all its consultations)."""
+    conf = settings_of(component)
+    published = Proposal.objects.filter(status=Status.PUBLISHED)
     if exclude is not None:
-        qs = qs.exclude(pk=exclude.pk)
-    if qs.count() >= limit:
+        published = published.exclude(pk=exclude.pk)
+    limit = conf.max_proposals_per_participant
+    if limit and published.filter(component=component, author=by).count() >= limit:
         raise ValidationFailed(
             _("You have already published %(n)d proposals here, the most allowed.") % {"n": limit},
+            field="__all__",
+        )
+    process_limit = conf.max_proposals_per_process
+    if (
+        process_limit
+        and published.filter(component__process_id=component.process_id).count() >= process_limit
+    ):
+        raise ValidationFailed(
+            _("This process has received the %(n)d proposals it could take: no more can be published.")
+            % {"n": process_limit},
             field="__all__",
         )
 
@@ -175,6 +197,7 @@ def proposal_create(
         ProposalVersion.objects.create(proposal=proposal, title=title, body=body)
         dialogue.follow(target=proposal, by=by)
         _screen(proposal, by)
+    list_cache.bump(proposal.component_id)
     return proposal
 
 
@@ -216,6 +239,7 @@ def proposal_publish(*, proposal: Proposal, by: Any) -> Proposal:
     ProposalVersion.objects.create(proposal=proposal, title=proposal.title, body=proposal.body)
     dialogue.follow(target=proposal, by=by)
     _screen(proposal, by)
+    list_cache.bump(proposal.component_id)
     return proposal
 
 
@@ -231,6 +255,7 @@ def proposal_withdraw(*, proposal: Proposal, by: Any) -> Proposal:
     proposal.status = Status.WITHDRAWN
     proposal.withdrawn_at = timezone.now()
     proposal.save(update_fields=["status", "withdrawn_at", "updated_at"])
+    list_cache.bump(proposal.component_id)
     return proposal
 
 
@@ -259,6 +284,7 @@ def proposal_support(*, proposal: Proposal, by: Any) -> Proposal:
     if threshold and proposal.supports_count >= threshold and proposal.threshold_reached_at is None:
         proposal.threshold_reached_at = timezone.now()
         proposal.save(update_fields=["threshold_reached_at"])
+    list_cache.bump(proposal.component_id)
     return proposal
 
 
@@ -271,6 +297,7 @@ def proposal_unsupport(*, proposal: Proposal, by: Any) -> Proposal:
         raise ValidationFailed(_("You do not support this proposal."))
     Proposal.objects.filter(pk=proposal.pk).update(supports_count=F("supports_count") - 1)
     proposal.refresh_from_db(fields=["supports_count"])
+    list_cache.bump(proposal.component_id)
     return proposal
 
 
@@ -278,11 +305,202 @@ def set_hidden(proposal: Proposal, hidden: bool) -> None:
     """Called by the dialogue's moderation to hide or show a proposal."""
     Proposal.objects.filter(pk=proposal.pk).update(is_hidden=hidden)
     proposal.is_hidden = hidden
+    list_cache.bump(proposal.component_id)
 
 
 def set_debate_hidden(debate: Debate, hidden: bool) -> None:
     Debate.objects.filter(pk=debate.pk).update(is_hidden=hidden)
     debate.is_hidden = hidden
+
+
+# --- Images and documents -----------------------------------------------------------------------------
+
+MAX_ATTACHMENTS = 6
+ATTACHMENT_ERRORS = {
+    "too_big": _("This file is too big (10 MB at most)."),
+    "not_an_image": _("This file is not an image we can read (JPEG, PNG, WebP or GIF)."),
+    "too_large_image": _("This image has too many pixels."),
+    "not_a_pdf": _("This document is not a readable PDF file."),
+    "active_pdf": _(
+        "This PDF contains scripts, launch actions or embedded files: please export it again without them."
+    ),
+    "unsupported": _("Only images (JPEG, PNG, WebP, GIF) and PDF documents can be attached."),
+}
+
+
+@transaction.atomic
+def proposal_attach(*, proposal: Proposal, by: Any, data: bytes, description: str) -> ProposalAttachment:
+    """Attach an image or a PDF to one's proposal (draft or published), recognised by its content.
+
+    Preconditions: ``by`` is the author; fewer than MAX_ATTACHMENTS; a description (an image's text alternative, a
+    document's title) of 3 to 300 characters. Side effects: images are re-encoded without their metadata.
+    Errors: PermissionDenied (not the author, proposal closed), ValidationFailed (fields file, description).
+    """
+    if proposal.author_id != getattr(by, "pk", None):
+        raise PermissionDenied(_("Only the author can add images and documents to a proposal."))
+    if proposal.status not in (Status.DRAFT, Status.PUBLISHED):
+        raise PermissionDenied(_("This proposal can no longer be changed."))
+    try:
+        checked = attachments.check(data)
+    except attachments.AttachmentError as exc:
+        raise ValidationFailed(ATTACHMENT_ERRORS[exc.code], field="file") from None
+    description = " ".join((description or "").split())
+    if not 3 <= len(description) <= 300:
+        message = (
+            _("Describe what the image shows for people who cannot see it (3 to 300 characters).")
+            if checked.kind == "image"
+            else _("Give the document a title (3 to 300 characters).")
+        )
+        raise ValidationFailed(message, field="description")
+    if ProposalAttachment.objects.filter(proposal=proposal).count() >= MAX_ATTACHMENTS:
+        raise ValidationFailed(
+            _("A proposal can have %(n)d images and documents at most.") % {"n": MAX_ATTACHMENTS},
+            field="file",
+        )
+    attachment = ProposalAttachment(
+        proposal=proposal,
+        kind=checked.kind,
+        description=description,
+        size=len(checked.data),
+        width=checked.width,
+        height=checked.height,
+    )
+    attachment.file.save(
+        f"{secrets.token_hex(16)}.{checked.extension}", ContentFile(checked.data), save=False
+    )
+    attachment.save()
+    list_cache.bump(proposal.component_id)
+    return attachment
+
+
+@transaction.atomic
+def proposal_detach(*, attachment: ProposalAttachment, by: Any) -> None:
+    """Remove an image or document: its proposal's author, or a moderator of the organisation."""
+    proposal = attachment.proposal
+    if proposal.author_id != getattr(by, "pk", None) and not dialogue.can_moderate(by, proposal.organisation):
+        raise PermissionDenied(_("Only the author can remove this file."))
+    name = attachment.file.name
+    storage = attachment.file.storage
+    attachment.delete()
+    transaction.on_commit(lambda: storage.delete(name))
+    list_cache.bump(proposal.component_id)
+
+
+# --- Co-authors --------------------------------------------------------------------------------------
+
+MAX_COAUTHORS = 5
+INVITATION_DAYS = 14
+INVITATION_SALT = "consultations.coauthor"
+
+
+def coauthor_link(invitation: CoauthorInvitation) -> str:
+    """The absolute, signed acceptance link of an invitation (valid INVITATION_DAYS days)."""
+    proposal = invitation.proposal
+    token = signing.dumps({"i": invitation.pk, "e": invitation.email}, salt=INVITATION_SALT)
+    path = reverse(
+        "consultations:coauthor_accept",
+        kwargs={
+            "process_slug": proposal.component.process.slug,
+            "component_id": proposal.component_id,
+            "public_id": proposal.public_id,
+            "token": token,
+        },
+    )
+    organisation = proposal.organisation
+    base = str(getattr(django_settings, "PARLONS_BASE_URL", "http://127.0.0.1:8000")).rstrip("/")
+    prefix = "" if organisation.is_default else f"/o/{organisation.slug}"
+    return f"{base}{prefix}{path.removeprefix(get_script_prefix().rstrip('/'))}"
+
+
+@transaction.atomic
+def coauthor_invite(*, proposal: Proposal, by: Any, email: str) -> CoauthorInvitation:
+    """The author invites someone, by e-mail, to sign the proposal with them.
+
+    Preconditions: ``by`` is the author; the proposal is a draft or published; fewer than MAX_COAUTHORS invitations.
+    Side effect: an e-mail with a signed link, in the organisation's language, once the transaction has committed.
+    Errors: PermissionDenied, ValidationFailed (field email), Conflict (already invited).
+    """
+    if proposal.author_id != getattr(by, "pk", None):
+        raise PermissionDenied(_("Only the author can invite co-authors."))
+    if proposal.status not in (Status.DRAFT, Status.PUBLISHED):
+        raise PermissionDenied(_("This proposal can no longer be changed."))
+    email = (email or "").strip().lower()
+    try:
+        validate_email(email)
+    except DjangoValidationError:
+        raise ValidationFailed(_("Enter a valid e-mail address."), field="email") from None
+    if email == (by.email or "").lower():
+        raise ValidationFailed(_("You are already the author of this proposal."), field="email")
+    if CoauthorInvitation.objects.filter(proposal=proposal).count() >= MAX_COAUTHORS:
+        raise ValidationFailed(
+            _("A proposal can have %(n)d co-authors at most.") % {"n": MAX_COAUTHORS}, field="email"
+        )
+    try:
+        with transaction.atomic():
+            invitation = CoauthorInvitation.objects.create(proposal=proposal, email=email, invited_by=by)
+    except IntegrityError:
+        raise Conflict(_("This person is already invited.")) from None
+    organisation = proposal.organisation
+    url = coauthor_link(invitation)
+    context = {
+        "organisation": organisation,
+        "inviter": by.public_name,
+        "title": proposal.title,
+        "url": url,
+        "days": INVITATION_DAYS,
+    }
+
+    def send() -> None:
+        with translation.override(organisation.default_language or django_settings.LANGUAGE_CODE):
+            subject = _("%(name)s invites you to co-sign a proposal") % {"name": by.public_name}
+            body = render_to_string("consultations/email/coauthor_invitation.txt", context)
+            send_mail(str(subject)[:200], body, None, [email])
+
+    transaction.on_commit(send)
+    return invitation
+
+
+@transaction.atomic
+def coauthor_accept(*, token: str, by: Any) -> Proposal:
+    """A signed-in person accepts an invitation: they become a co-author and follow the proposal.
+
+    Errors: PermissionDenied (signed out), ValidationFailed (link invalid, expired, already used; the author).
+    """
+    if by is None or not by.is_authenticated:
+        raise PermissionDenied(_("Sign in to accept the invitation."))
+    try:
+        data = signing.loads(token, salt=INVITATION_SALT, max_age=timedelta(days=INVITATION_DAYS))
+    except signing.BadSignature:
+        raise ValidationFailed(_("This invitation link is invalid or has expired.")) from None
+    invitation = (
+        CoauthorInvitation.objects.select_for_update()
+        .select_related("proposal")
+        .filter(pk=data.get("i"), email=data.get("e"))
+        .first()
+    )
+    if invitation is None or invitation.accepted_at is not None:
+        raise ValidationFailed(_("This invitation link is invalid or was already used."))
+    proposal = invitation.proposal
+    if (
+        proposal.author_id == by.pk
+        or CoauthorInvitation.objects.filter(proposal=proposal, accepted_by=by).exists()
+    ):
+        raise ValidationFailed(_("You already sign this proposal."))
+    invitation.accepted_by = by
+    invitation.accepted_at = timezone.now()
+    invitation.save(update_fields=["accepted_by", "accepted_at"])
+    dialogue.follow(target=proposal, by=by)
+    return proposal
+
+
+def coauthors_of(proposal: Proposal) -> list[Any]:
+    """The people who accepted to sign the proposal, in the order they accepted."""
+    return [
+        i.accepted_by
+        for i in CoauthorInvitation.objects.filter(proposal=proposal, accepted_by__isnull=False)
+        .select_related("accepted_by")
+        .order_by("accepted_at")
+    ]
 
 
 # --- Amendments ---------------------------------------------------------------------------------------
@@ -330,6 +548,7 @@ def amendment_accept(*, amendment: Amendment, by: Any) -> Proposal:
     amendment.state = Amendment.State.ACCEPTED
     amendment.decided_at = timezone.now()
     amendment.save(update_fields=["state", "decided_at", "updated_at"])
+    list_cache.bump(proposal.component_id)
     return proposal
 
 
@@ -480,6 +699,7 @@ def proposal_answers_publish(
             author_role=organisation.name,
         )
         count += 1
+    list_cache.bump(component.pk)
     return count
 
 
@@ -542,6 +762,7 @@ def proposal_merge(
             author_role=organisation.name,
         )
     result.refresh_from_db()
+    list_cache.bump(component.pk)
     return result
 
 
@@ -591,6 +812,7 @@ def proposal_split(*, proposal: Proposal, by: Any, parts: Sequence[tuple[str, st
         body="\n".join(f"– {p.title}" for p in created),
         author_role=organisation.name,
     )
+    list_cache.bump(proposal.component_id)
     return created
 
 

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 DEFAULTS: dict[str, Any] = {
     "support_threshold": 100,
     "max_proposals_per_participant": 5,
+    "max_proposals_per_process": 0,
     "alignment_on_proposals": False,
     "citizen_debates": False,
     "flags_to_hide": 3,
@@ -27,6 +28,12 @@ class ConsultationsSettingsForm(forms.Form):
     )
     max_proposals_per_participant = forms.IntegerField(
         label=_("Proposals per participant (0: no limit)"), min_value=0, max_value=1000, initial=5
+    )
+    max_proposals_per_process = forms.IntegerField(
+        label=_("Proposals in the whole process, all participants together (0: no limit)"),
+        min_value=0,
+        max_value=1_000_000,
+        initial=0,
     )
     alignment_on_proposals = forms.BooleanField(
         label=_("Comments on proposals say for, neutral or against"), required=False, initial=False
@@ -46,6 +53,7 @@ class ConsultationsSettingsForm(forms.Form):
 class ConsultationsSettings:
     support_threshold: int
     max_proposals_per_participant: int
+    max_proposals_per_process: int
     alignment_on_proposals: bool
     citizen_debates: bool
     flags_to_hide: int
@@ -57,6 +65,7 @@ def settings_of(component: Any) -> ConsultationsSettings:
     return ConsultationsSettings(
         support_threshold=int(merged["support_threshold"]),
         max_proposals_per_participant=int(merged["max_proposals_per_participant"]),
+        max_proposals_per_process=int(merged["max_proposals_per_process"]),
         alignment_on_proposals=bool(merged["alignment_on_proposals"]),
         citizen_debates=bool(merged["citizen_debates"]),
         flags_to_hide=int(merged["flags_to_hide"]),

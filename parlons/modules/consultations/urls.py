@@ -16,6 +16,10 @@ urlpatterns = [
     path("<str:public_id>/edit/", views.new, name="edit"),
     path("<str:public_id>/support/", views.support, name="support"),
     path("<str:public_id>/withdraw/", views.withdraw, name="withdraw"),
+    path("<str:public_id>/attachments/", views.attach, name="attach"),
+    path("<str:public_id>/coauthors/", views.coauthor_invite, name="coauthor_invite"),
+    path("<str:public_id>/coauthors/accept/<str:token>/", views.coauthor_accept, name="coauthor_accept"),
+    path("<str:public_id>/attachments/<int:attachment_id>/remove/", views.detach, name="detach"),
     path("<str:public_id>/amend/", views.amend, name="amend"),
     path(
         "<str:public_id>/amendments/<str:amendment_id>/<slug:decision>/",

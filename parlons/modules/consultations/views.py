@@ -12,16 +12,19 @@ from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.template.loader import render_to_string
+from django.urls import get_script_prefix, reverse
 from django.utils.http import urlencode
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from parlons.common.errors import DomainError, NotFound
+from parlons.common.errors import DomainError, NotFound, ValidationFailed
 from parlons.core import permissions
 from parlons.core.models import Area, Component, Topic
 from parlons.core.selectors import access_component
-from parlons.modules.consultations import selectors, services
+from parlons.modules.consultations import attachments, list_cache, selectors, services
 from parlons.modules.consultations.forms import (
     AmendmentForm,
     AnswerForm,
@@ -31,7 +34,7 @@ from parlons.modules.consultations.forms import (
     ProposalForm,
     add_domain_error,
 )
-from parlons.modules.consultations.models import Amendment, BaseAnswer, Proposal, Status
+from parlons.modules.consultations.models import Amendment, BaseAnswer, Proposal, ProposalAttachment, Status
 from parlons.modules.consultations.permissions import decisions
 from parlons.modules.consultations.settings import settings_of
 
@@ -105,6 +108,25 @@ def _filter_choices(organisation: Any) -> dict[str, list[dict[str, Any]]]:
     return choices
 
 
+def _page_number(raw: str | None) -> int:
+    try:
+        return max(1, int(raw or 1))
+    except ValueError:
+        return 1
+
+
+def _home_of(request: HttpRequest, organisation: Any) -> dict[str, Any]:
+    """The member's home (from their membership, already loaded for the permissions): the default of "near me"."""
+    membership = permissions.membership_of(request.user, organisation)
+    if membership is None:
+        return {"home_near": "", "home_area": None}
+    point = membership.home_point
+    return {
+        "home_near": f"{point.x:.5f},{point.y:.5f}" if point is not None else "",
+        "home_area": membership.home_area_id,
+    }
+
+
 def index(request: HttpRequest, process_slug: str, component_id: int) -> HttpResponse:
     component = _component(request, process_slug, component_id)
     organisation = component.process.organisation
@@ -113,19 +135,62 @@ def index(request: HttpRequest, process_slug: str, component_id: int) -> HttpRes
         seed = random.randrange(1, 2**31)
         request.session[SEED_KEY] = seed
     filters = selectors.filters_from_query(request.GET, seed=seed or 0)
-    qs = selectors.proposal_list(component=component, user=request.user, filters=filters)
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    proposals = list(page.object_list)
+    hx = bool(request.headers.get("HX-Request"))
+    # Signed-out visitors share one rendering per filters and page (the random order is per visitor); the page's
+    # content is kept with the list, keyed by when the component and process last changed (their names show).
+    key = None
+    if not request.user.is_authenticated and filters.sort != "random":
+        key = list_cache.fragment_key(
+            organisation_id=organisation.pk,
+            component_id=component.pk,
+            filters=filters,
+            page=_page_number(request.GET.get("page")),
+            language=f"{get_language()}:{get_script_prefix()}:{component.updated_at.timestamp()}:"
+            f"{component.process.updated_at.timestamp()}",
+        )
+    cached = list_cache.get(key, component_id=component.pk) if key else list_cache.Cached()
+    if hx and cached.list_html is not None:
+        return HttpResponse(cached.list_html)
+    if not hx and cached.content_html is not None:
+        return render(
+            request,
+            "consultations/index.html",
+            {
+                "component": component,
+                "process": component.process,
+                "content_html": mark_safe(cached.content_html),  # noqa: S308 - our own template's output
+            },
+        )
     threshold = settings_of(component).support_threshold
-    for proposal in proposals:
-        proposal.progress = min(100, round(100 * proposal.supports_count / threshold)) if threshold else None  # type: ignore[attr-defined]
     params: dict[str, Any] = {k: v for k, v in request.GET.items() if k != "page" and v}
     context = {
         **_base(request, component),
-        "page": page,
-        "proposals": proposals,
-        "supported": selectors.supported_ids(user=request.user, proposals=proposals),
         "filters": filters,
+        "query": urlencode(params),
+        "threshold": threshold,
+    }
+    list_html = cached.list_html
+    if list_html is None:
+        qs = selectors.proposal_list(component=component, user=request.user, filters=filters)
+        page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+        proposals = list(page.object_list)
+        for proposal in proposals:
+            proposal.progress = (
+                min(100, round(100 * proposal.supports_count / threshold)) if threshold else None
+            )  # type: ignore[attr-defined]
+        list_context = {
+            **context,
+            "page": page,
+            "proposals": proposals,
+            "supported": selectors.supported_ids(user=request.user, proposals=proposals),
+        }
+        list_html = render_to_string("consultations/_list.html", list_context, request)
+    if hx:
+        if key:
+            list_cache.put(key, version=cached.version, list_html=list_html)
+        return HttpResponse(list_html)
+    context |= {
+        "list_html": mark_safe(list_html),  # noqa: S308 - our own template's output
         **_filter_choices(organisation),
         "states": [*BaseAnswer.choices, ("unanswered", _("Not answered yet"))],
         "sorts": [
@@ -134,12 +199,17 @@ def index(request: HttpRequest, process_slug: str, component_id: int) -> HttpRes
             ("discussed", _("Most discussed")),
             ("random", _("Random order")),
         ],
-        "query": urlencode(params),
         "drafts": list(selectors.drafts_of(component=component, user=request.user)[:10]),
-        "threshold": threshold,
+        **_home_of(request, organisation),
     }
-    template = "consultations/_list.html" if request.headers.get("HX-Request") else "consultations/index.html"
-    return render(request, template, context)
+    content_html = render_to_string("consultations/_index_content.html", context, request)
+    if key:
+        list_cache.put(key, version=cached.version, list_html=list_html, content_html=content_html)
+    return render(
+        request,
+        "consultations/index.html",
+        {**context, "content_html": mark_safe(content_html)},  # noqa: S308 - our own template's output
+    )
 
 
 # --- New proposal (guided: write, check similar ones, publish or keep as draft) -----------------------
@@ -280,6 +350,8 @@ def detail(request: HttpRequest, process_slug: str, component_id: int, public_id
         "threshold": threshold,
         "progress": min(100, round(100 * proposal.supports_count / threshold)) if threshold else None,
         "amendments": amendments,
+        "attachments": list(proposal.attachments.all()) if proposal.has_attachments else [],  # type: ignore[attr-defined]
+        "coauthors": services.coauthors_of(proposal) if proposal.has_coauthors else [],  # type: ignore[attr-defined]
         "history": history,
         "answer_label": services.answer_label(component.process.organisation, proposal.answer_state)
         if proposal.answer_state
@@ -309,6 +381,87 @@ def support(request: HttpRequest, process_slug: str, component_id: int, public_i
         messages.error(request, str(exc))
     return redirect(
         (request.POST.get("back") == "list" and _url("index", component)) or proposal.get_absolute_url()
+    )
+
+
+@require_POST
+def attach(request: HttpRequest, process_slug: str, component_id: int, public_id: str) -> HttpResponse:
+    """The author adds an image (with its text alternative) or a PDF; the file is judged by its content."""
+    component = _component(request, process_slug, component_id)
+    proposal = _proposal(request, component, public_id)
+    upload = request.FILES.get("file")
+    try:
+        if upload is None:
+            raise ValidationFailed(_("Choose an image or a PDF document."), field="file")
+        if upload.size and upload.size > max(attachments.MAX_IMAGE_BYTES, attachments.MAX_DOCUMENT_BYTES):
+            raise ValidationFailed(services.ATTACHMENT_ERRORS["too_big"], field="file")
+        services.proposal_attach(
+            proposal=proposal,
+            by=request.user,
+            data=upload.read(),
+            description=request.POST.get("description", ""),
+        )
+        messages.success(request, _("The file is added to your proposal."))
+    except DomainError as exc:
+        messages.error(request, str(exc))
+    return redirect(proposal.get_absolute_url() + "#attachments-title")
+
+
+@require_POST
+def detach(
+    request: HttpRequest, process_slug: str, component_id: int, public_id: str, attachment_id: int
+) -> HttpResponse:
+    component = _component(request, process_slug, component_id)
+    proposal = _proposal(request, component, public_id)
+    attachment = ProposalAttachment.objects.filter(proposal=proposal, pk=attachment_id).first()
+    if attachment is None:
+        raise Http404
+    try:
+        services.proposal_detach(attachment=attachment, by=request.user)
+        messages.success(request, _("The file is removed."))
+    except DomainError as exc:
+        messages.error(request, str(exc))
+    return redirect(proposal.get_absolute_url())
+
+
+@require_POST
+def coauthor_invite(
+    request: HttpRequest, process_slug: str, component_id: int, public_id: str
+) -> HttpResponse:
+    component = _component(request, process_slug, component_id)
+    proposal = _proposal(request, component, public_id)
+    try:
+        invitation = services.coauthor_invite(
+            proposal=proposal, by=request.user, email=request.POST.get("email", "")
+        )
+        messages.success(request, _("An invitation is sent to %(email)s.") % {"email": invitation.email})
+    except DomainError as exc:
+        messages.error(request, str(exc))
+    return redirect(proposal.get_absolute_url() + "#coauthors-title")
+
+
+def coauthor_accept(
+    request: HttpRequest, process_slug: str, component_id: int, public_id: str, token: str
+) -> HttpResponse:
+    """The invitation link: sign in first, then confirm (a GET never changes anything)."""
+    component = _component(request, process_slug, component_id)
+    if not request.user.is_authenticated:
+        return redirect(f"{reverse('account_login')}?{urlencode({'next': request.get_full_path()})}")
+    try:
+        proposal = Proposal.objects.get(component=component, public_id=public_id)
+    except Proposal.DoesNotExist:
+        raise Http404 from None
+    if request.method == "POST":
+        try:
+            services.coauthor_accept(token=token, by=request.user)
+            messages.success(request, _("You now sign this proposal with its author."))
+        except DomainError as exc:
+            messages.error(request, str(exc))
+        return redirect(proposal.get_absolute_url())
+    return render(
+        request,
+        "consultations/coauthor_accept.html",
+        {**_base(request, component, with_create=False), "proposal": proposal},
     )
 
 

@@ -15,8 +15,10 @@ from parlons.core.tests.factories import (
 from parlons.modules.consultations.models import (
     Amendment,
     AnswerState,
+    CoauthorInvitation,
     Debate,
     Proposal,
+    ProposalAttachment,
     ProposalVersion,
     Status,
     Support,
@@ -85,4 +87,14 @@ TENANT_BUILDERS = {
         body="Texte modifié",
     ),
     "consultations.Debate": lambda org: DebateFactory(organisation=org),
+    "consultations.CoauthorInvitation": lambda org: CoauthorInvitation.objects.create(
+        proposal=ProposalFactory(organisation=org), email="co@example.test"
+    ),
+    "consultations.ProposalAttachment": lambda org: ProposalAttachment.objects.create(
+        proposal=ProposalFactory(organisation=org),
+        kind="document",
+        file="consultations/attachments/plan.pdf",
+        description="Plan du quartier",
+        size=10,
+    ),
 }

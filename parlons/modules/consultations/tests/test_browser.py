@@ -60,3 +60,16 @@ def test_consultation_pages_have_no_wcag_violations(site, context, page):
     if violations := axe_violations(page):
         found.append(describe("moderation queue", violations))
     assert not found, "\n\n".join(found)
+
+
+def test_near_me_uses_the_device_position(site, context, page):
+    component = _component()
+    base = f"{site.url}/processes/{component.process.slug}/consultations/{component.pk}/"
+    context.grant_permissions(["geolocation"], origin=site.url)
+    context.set_geolocation({"longitude": 0.98, "latitude": 47.4})
+    page.goto(base)
+    button = page.locator("#near-me")
+    assert button.is_visible()
+    button.click()
+    page.wait_for_url("**near=0.98000%2C47.40000**")
+    assert page.input_value("#f-near") == "0.98000,47.40000"

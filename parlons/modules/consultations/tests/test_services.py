@@ -68,6 +68,28 @@ def test_limit_per_participant(org, citizen):
         _create(component, citizen, title="Une deuxième idée")
 
 
+def test_limit_per_process_counts_every_consultation_of_the_process(org, citizen, other_citizen):
+    from parlons.core.tests.factories import ComponentFactory
+
+    component = consultations_component(org, max_proposals_per_process=2)
+    sibling = ComponentFactory(
+        process=component.process,
+        module_key="consultations",
+        name="Autres idées",
+        settings={"max_proposals_per_process": 2},
+        published_at=component.published_at,
+    )
+    _create(component, citizen)
+    draft = _create(sibling, other_citizen, title="Une idée du quartier", publish=False)
+    _create(sibling, other_citizen, title="Une idée pour la gare")
+    with pytest.raises(ValidationFailed) as exc:
+        _create(component, other_citizen, title="Une troisième idée")
+    assert "no more can be published" in str(exc.value) and exc.value.field == "__all__"
+    with pytest.raises(ValidationFailed):
+        services.proposal_publish(proposal=draft, by=other_citizen)
+    assert Proposal.objects.filter(status="published").count() == 2
+
+
 def test_verification_level_gates_creation(component, org):
     unverified = UserFactory(verified=False)
     MembershipFactory(organisation=org, user=unverified)

@@ -180,3 +180,88 @@ def test_api_read_and_write(component, citizen, client_for, org):
         assert client.get(f"{base}/proposals/{pid}/comments").json()[0]["body"] == "Oui !"
     schema = client.get("/api/v1/openapi.json").json()
     assert any("/consultations/proposals" in path for path in schema["paths"])
+
+
+def test_signed_out_list_is_cached_with_few_queries(component, client_for):
+    _bulk_proposals(component, 30)
+    client = client_for()
+    assert "30 proposals" in client.get(_index(component)).content.decode()
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(_index(component))
+    page = response.content.decode()
+    assert response.status_code == 200 and "30 proposals" in page and "Sign in to make a proposal" in page
+    assert 'name="csrfmiddlewaretoken"' not in page.split("<main", 1)[-1].split("</main>")[0]
+    sqls = [q["sql"] for q in ctx.captured_queries]
+    assert not any("consultations_proposal" in sql for sql in sqls), sqls
+    assert len(sqls) <= 6, sqls
+    # HTMX asks for the fragment alone, from the same cache.
+    fragment = client.get(_index(component), headers={"HX-Request": "true"}).content.decode()
+    assert fragment.startswith("<section") and "30 proposals" in fragment
+
+
+def test_cached_list_follows_supports_comments_and_new_proposals(
+    component, citizen, other_citizen, client_for, org
+):
+    from parlons.dialogue import services as dialogue
+    from parlons.modules.consultations import services
+
+    proposal = ProposalFactory(organisation=org, component=component, title="Un banc place du marché")
+    visitor = client_for()
+
+    def listing(query: str = "") -> str:
+        return visitor.get(_index(component) + query).content.decode()
+
+    assert "0 supports" in listing() and "0 supports" in listing("?sort=supported")
+    services.proposal_support(proposal=proposal, by=citizen)
+    assert "1 support<" in listing() and "1 support<" in listing("?sort=supported")
+    services.proposal_unsupport(proposal=proposal, by=citizen)
+    assert "0 supports" in listing()
+    assert "0 comments" in listing()
+    comment = dialogue.comment_post(
+        target=proposal, by=other_citizen, body="Très bonne idée pour le quartier."
+    )
+    assert "1 comment<" in listing()
+    dialogue.comment_delete(comment=comment, by=other_citizen)
+    assert "0 comments" in listing()
+    services.proposal_create(
+        component=component,
+        by=other_citizen,
+        title="Des arbres rue Haute",
+        body="Planter des arbres rue Haute.",
+    )
+    assert "Des arbres rue Haute" in listing() and "2 proposals" in listing()
+    services.set_hidden(proposal, True)
+    assert "Un banc place du marché" not in listing()
+    component.name = "Vos idées pour Valmont"
+    component.save()
+    assert "Vos idées pour Valmont" in listing()
+
+
+def test_signed_in_people_never_get_the_cached_list(component, citizen, client_for, org):
+    from parlons.modules.consultations import services
+
+    proposal = ProposalFactory(organisation=org, component=component)
+    client_for().get(_index(component))  # caches the signed-out rendering
+    services.proposal_support(proposal=proposal, by=citizen)
+    assert "You support it" in client_for(citizen).get(_index(component)).content.decode()
+
+
+def test_near_me_button_and_the_members_home_as_default(component, citizen, client_for, org):
+    from django.contrib.gis.geos import Point
+
+    from parlons.accounts.models import Membership
+
+    page = client_for().get(_index(component)).content.decode()
+    assert 'id="near-me"' in page and " hidden " in page.split('id="near-me"')[1][:60]
+    assert 'consultations/near_me.js" nonce="' in page and "Near my home" not in page
+    Membership.objects.filter(user=citizen, organisation=org).update(
+        home_point=Point(0.98123, 47.40111, srid=4326)
+    )
+    page = client_for(citizen).get(_index(component)).content.decode()
+    assert 'data-home="0.98123,47.40111"' in page and "?near=0.98123%2C47.40111" in page
+    ProposalFactory(
+        organisation=org, component=component, title="Un banc devant chez moi", lon=0.981, lat=47.401
+    )
+    ProposalFactory(organisation=org, component=component, title="Loin de chez moi", lon=1.3, lat=47.7)
+    near_home = client_for(citizen).get(_index(component) + "?near=0.98123,47.40111").content.decode()
+    assert "Un banc devant chez moi" in near_home and "Loin de chez moi" not in near_home
