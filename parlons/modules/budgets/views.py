@@ -14,7 +14,8 @@ from django.views.decorators.http import require_POST
 from parlons.common.errors import DomainError, NotFound
 from parlons.core import permissions
 from parlons.core.models import Component
-from parlons.core.selectors import access_component, area_list
+from parlons.core.routing import component_or_404, component_reverse
+from parlons.core.selectors import area_list
 from parlons.modules.budgets import selectors, services
 from parlons.modules.budgets.forms import (
     AssistedBallotForm,
@@ -29,18 +30,9 @@ from parlons.modules.budgets.permissions import can_propose, vote_decision
 
 
 def _component(request: HttpRequest, process_slug: str, component_id: int) -> Component:
-    try:
-        component = access_component(
-            organisation=request.organisation,  # type: ignore[attr-defined]
-            user=request.user,
-            process_slug=process_slug,
-            component_id=component_id,
-        )
-    except NotFound as exc:
-        raise Http404 from exc
-    if component.module_key != "budgets":
-        raise Http404
-    return component
+    return component_or_404(
+        request, process_slug=process_slug, component_id=component_id, module_key="budgets"
+    )
 
 
 def _budget(component: Component, budget_id: int) -> Budget:
@@ -55,10 +47,7 @@ def _is_staff(request: HttpRequest, component: Component) -> bool:
 
 
 def _url(component: Component, name: str, **kwargs: Any) -> str:
-    return reverse(
-        f"budgets:{name}",
-        kwargs={"process_slug": component.process.slug, "component_id": component.pk, **kwargs},
-    )
+    return component_reverse(component, name, **kwargs)
 
 
 def _attach_error(form: Any, exc: DomainError) -> None:

@@ -23,7 +23,7 @@ from django.views.decorators.http import require_POST
 from parlons.common.errors import DomainError, NotFound, ValidationFailed
 from parlons.core import permissions
 from parlons.core.models import Area, Component, Topic
-from parlons.core.selectors import access_component
+from parlons.core.routing import component_or_404, component_reverse
 from parlons.modules.consultations import attachments, list_cache, selectors, services
 from parlons.modules.consultations.forms import (
     AmendmentForm,
@@ -43,25 +43,13 @@ SEED_KEY = "consultations_seed"
 
 
 def _component(request: HttpRequest, process_slug: str, component_id: int) -> Component:
-    try:
-        component = access_component(
-            organisation=request.organisation,  # type: ignore[attr-defined]
-            user=request.user,
-            process_slug=process_slug,
-            component_id=component_id,
-        )
-    except NotFound as exc:
-        raise Http404 from exc
-    if component.module_key != "consultations":
-        raise Http404
-    return component
+    return component_or_404(
+        request, process_slug=process_slug, component_id=component_id, module_key="consultations"
+    )
 
 
 def _url(name: str, component: Component, **kwargs: Any) -> str:
-    return reverse(
-        f"consultations:{name}",
-        kwargs={"process_slug": component.process.slug, "component_id": component.pk, **kwargs},
-    )
+    return component_reverse(component, name, **kwargs)
 
 
 def _proposal(request: HttpRequest, component: Component, public_id: str) -> Proposal:

@@ -5,23 +5,12 @@ from django.shortcuts import render
 
 from parlons.common.errors import NotFound
 from parlons.core.models import Component
-from parlons.core.selectors import access_component
+from parlons.core.routing import component_or_404
 from parlons.modules.pages.selectors import access_page, page_list
 
 
 def _component(request: HttpRequest, process_slug: str, component_id: int) -> Component:
-    try:
-        component = access_component(
-            organisation=request.organisation,  # type: ignore[attr-defined]
-            user=request.user,
-            process_slug=process_slug,
-            component_id=component_id,
-        )
-    except NotFound as exc:
-        raise Http404 from exc
-    if component.module_key != "pages":
-        raise Http404
-    return component
+    return component_or_404(request, process_slug=process_slug, component_id=component_id, module_key="pages")
 
 
 def index(request: HttpRequest, process_slug: str, component_id: int) -> HttpResponse:

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 from parlons.common.errors import DomainError, NotFound
 from parlons.core import permissions
 from parlons.core.models import Area, Component, Service
-from parlons.core.selectors import access_component
+from parlons.core.routing import component_or_404, component_reverse
 from parlons.geo.geocoding import get_geocoder
 from parlons.geo.geometry import BBox, InvalidGeometry
 from parlons.modules.reports import selectors, services
@@ -48,25 +48,13 @@ SETUP_PAGES = ("setup_categories", "setup_routes", "setup_templates", "setup_api
 
 
 def _component(request: HttpRequest, process_slug: str, component_id: int) -> Component:
-    try:
-        component = access_component(
-            organisation=request.organisation,  # type: ignore[attr-defined]
-            user=request.user,
-            process_slug=process_slug,
-            component_id=component_id,
-        )
-    except NotFound as exc:
-        raise Http404 from exc
-    if component.module_key != "reports":
-        raise Http404
-    return component
+    return component_or_404(
+        request, process_slug=process_slug, component_id=component_id, module_key="reports"
+    )
 
 
 def _url(name: str, component: Component, **kwargs: Any) -> str:
-    return reverse(
-        f"reports:{name}",
-        kwargs={"process_slug": component.process.slug, "component_id": component.pk, **kwargs},
-    )
+    return component_reverse(component, name, **kwargs)
 
 
 def _base_context(request: HttpRequest, component: Component) -> dict[str, Any]:

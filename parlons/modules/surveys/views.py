@@ -24,7 +24,7 @@ from django.views.decorators.http import require_POST
 from parlons.common.errors import DomainError, NotFound
 from parlons.core import permissions
 from parlons.core.models import Area, Component
-from parlons.core.selectors import access_component
+from parlons.core.routing import component_or_404
 from parlons.modules.surveys import logic, selectors, services
 from parlons.modules.surveys.demo_survey import AGE_GROUPS, mobility_survey
 from parlons.modules.surveys.forms import (
@@ -45,18 +45,9 @@ DEVICE_MAX_AGE = 400 * 24 * 3600
 
 
 def _component(request: HttpRequest, process_slug: str, component_id: int) -> Component:
-    try:
-        component = access_component(
-            organisation=request.organisation,  # type: ignore[attr-defined]
-            user=request.user,
-            process_slug=process_slug,
-            component_id=component_id,
-        )
-    except NotFound as exc:
-        raise Http404 from exc
-    if component.module_key != "surveys":
-        raise Http404
-    return component
+    return component_or_404(
+        request, process_slug=process_slug, component_id=component_id, module_key="surveys"
+    )
 
 
 def _survey(request: HttpRequest, process_slug: str, component_id: int, public_id: str) -> Survey:
