@@ -220,3 +220,20 @@ def test_other_organisation_cannot_post_on_a_target(proposal, other_org, client_
         "/dialogue/comments/", {"target": f"consultations.proposal:{proposal.pk}", "body": "Intrus"}
     )
     assert response.status_code == 404 and not Comment.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Avis : je suis d'accord.", "<p>Avis : je suis d&#x27;accord.</p>"),
+        ("<script>alert(1)</script>", "<p>&lt;script&gt;alert(1)&lt;/script&gt;</p>"),
+        ("Voir https://example.org/plan", 'href="https://example.org/plan"'),
+        ("Voir www.valmont.fr ou mairie.org", 'nofollow">mairie.org</a>'),
+        ("Écrire à contact@valmont.fr", 'href="mailto:contact@valmont.fr"'),
+        ("Un\n\nDeux<b>", "<p>Un</p>\n<p>Deux&lt;b&gt;</p>"),
+    ],
+)
+def test_rich_text_escapes_plain_text_and_links_urls(text, expected):
+    from parlons.dialogue.templatetags.dialogue import rich_text
+
+    assert expected in rich_text(text)

@@ -31,6 +31,7 @@ class ProposalOut(Schema):
     lon: float | None
     lat: float | None
     supports: int
+    endorsements: int
     comments: int
     answer_state: str
     answer: str
@@ -87,6 +88,26 @@ class SupportOut(Schema):
     supports: int
 
 
+class AttachmentOut(Schema):
+    id: int
+    kind: str = Field(..., description="image or document (PDF)")
+    description: str = Field(..., description="images: their text alternative; documents: their title")
+    size: int = Field(..., description="bytes")
+    width: int | None
+    height: int | None
+    url: str = Field(..., description="absolute download URL")
+    created_at: datetime
+
+
+class CoauthorOut(Schema):
+    name: str
+
+
+class EndorsementOut(Schema):
+    group: str
+    endorsed_at: datetime
+
+
 def proposal_out(p: Proposal) -> dict[str, Any]:
     return {
         "id": p.public_id,
@@ -98,6 +119,7 @@ def proposal_out(p: Proposal) -> dict[str, Any]:
         "lon": p.lon,
         "lat": p.lat,
         "supports": p.supports_count,
+        "endorsements": p.endorsements_count,
         "comments": p.comments_count,
         "answer_state": p.answer_state,
         "answer": p.answer_body,
@@ -208,6 +230,47 @@ def build_router() -> Router:
     )
     def proposal_comment(request: HttpRequest, public_id: str, payload: CommentIn) -> Status:
         return Status(201, _post_comment(request, _proposal(request, public_id), payload))
+
+    @router.get(
+        "/proposals/{public_id}/attachments",
+        response=list[AttachmentOut],
+        summary="Images and documents of a proposal, with their download URLs",
+    )
+    def proposal_attachments(request: HttpRequest, public_id: str) -> list[dict[str, Any]]:
+        proposal = _proposal(request, public_id)
+        return [
+            {
+                "id": a.pk,
+                "kind": a.kind,
+                "description": a.description,
+                "size": a.size,
+                "width": a.width,
+                "height": a.height,
+                "url": request.build_absolute_uri(a.file.url),
+                "created_at": a.created_at,
+            }
+            for a in proposal.attachments.all()
+        ]
+
+    @router.get(
+        "/proposals/{public_id}/coauthors",
+        response=list[CoauthorOut],
+        summary="People who accepted to sign a proposal (public names only)",
+    )
+    def proposal_coauthors(request: HttpRequest, public_id: str) -> list[dict[str, Any]]:
+        return [{"name": u.public_name} for u in services.coauthors_of(_proposal(request, public_id))]
+
+    @router.get(
+        "/proposals/{public_id}/endorsements",
+        response=list[EndorsementOut],
+        summary="Verified groups that endorse a proposal",
+    )
+    def proposal_endorsements(request: HttpRequest, public_id: str) -> list[dict[str, Any]]:
+        proposal = _proposal(request, public_id)
+        return [
+            {"group": e.group.name, "endorsed_at": e.created_at}
+            for e in proposal.endorsements.select_related("group").order_by("created_at", "id")
+        ]
 
     @router.get("/debates", response=list[DebateOut], summary="Debates")
     def debate_list(request: HttpRequest) -> list[dict[str, Any]]:

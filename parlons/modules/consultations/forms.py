@@ -95,3 +95,13 @@ def add_domain_error(form: forms.Form, exc: DomainError) -> None:
     if exc.field == "location" and "lat" in form.fields:
         field = "lat"
     form.add_error(field, str(exc))
+
+
+class UserGroupForm(forms.Form):
+    name = forms.CharField(label=_("Name of the group"), max_length=100)
+    description = forms.CharField(
+        label=_("What the group is and does"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=2000,
+        required=False,
+    )

@@ -80,6 +80,7 @@ class Proposal(PublicIdTenantModel):
     # Words of the title and body, normalised, for the similar-proposals check (see similarity.py).
     fingerprint = models.TextField(blank=True)
     supports_count = models.PositiveIntegerField(default=0)
+    endorsements_count = models.PositiveIntegerField(default=0)
     comments_count = models.IntegerField(default=0)
     threshold_reached_at = models.DateTimeField(null=True, blank=True)
     is_hidden = models.BooleanField(default=False)
@@ -274,3 +275,69 @@ class Debate(PublicIdTenantModel):
     @property
     def is_closed(self) -> bool:
         return self.closed_at is not None
+
+
+class UserGroup(PublicIdTenantModel):
+    """An organisation of citizens (an association, a collective) that can endorse proposals once an
+    administrator of the platform's organisation has verified it."""
+
+    organisation = models.ForeignKey("core.Organisation", on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(_("name"), max_length=100)
+    description = models.TextField(_("description"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    verified_at = models.DateTimeField(null=True, blank=True)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "name"], name="user_group_name_per_org")
+        ]
+        verbose_name = _("group")
+        verbose_name_plural = _("groups")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_verified(self) -> bool:
+        return self.verified_at is not None
+
+
+class UserGroupMembership(TenantModel):
+    class Role(models.TextChoices):
+        ADMIN = "admin", _("Administrator of the group")
+        MEMBER = "member", _("Member")
+
+    tenant_path = "group__organisation"
+
+    group = models.ForeignKey(UserGroup, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    role = models.CharField(max_length=10, choices=Role, default=Role.MEMBER)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["group", "user"], name="user_group_member_once")]
+
+
+class Endorsement(TenantModel):
+    """A verified group backs a proposal, once per group; made by one of its members on its behalf."""
+
+    tenant_path = "proposal__organisation"
+
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="endorsements")
+    group = models.ForeignKey(UserGroup, on_delete=models.CASCADE, related_name="endorsements")
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["proposal", "group"], name="one_endorsement_per_group")
+        ]

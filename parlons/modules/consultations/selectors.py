@@ -11,24 +11,27 @@ from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
-from django.db.models import CharField, Count, Exists, F, Max, OuterRef, Q, QuerySet
+from django.db.models import CharField, Count, Exists, F, Max, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Cast, Mod
 
 from parlons.common.errors import NotFound
 from parlons.core import permissions
 from parlons.core.models import Component
 from parlons.dialogue import services as dialogue
-from parlons.dialogue.models import Follow
+from parlons.dialogue.models import Follow, UserBlock
 from parlons.modules.consultations import similarity
 from parlons.modules.consultations.models import (
     Amendment,
     BaseAnswer,
     CoauthorInvitation,
     Debate,
+    Endorsement,
     Proposal,
     ProposalAttachment,
     Status,
     Support,
+    UserGroup,
+    UserGroupMembership,
 )
 
 SORTS = ("recent", "supported", "discussed", "random")
@@ -171,6 +174,18 @@ def access_proposal(*, component: Component, user: Any, public_id: str) -> Propo
                     object_id=Cast(OuterRef("pk"), CharField()),
                 )
             ),
+            # Whether to look up the groups the person could endorse on behalf of (most people have none).
+            in_verified_group=Exists(
+                UserGroupMembership.objects.filter(
+                    user=user,
+                    group__verified_at__isnull=False,
+                    group__organisation_id=OuterRef("organisation_id"),
+                )
+            ),
+            # The comment form needs it; asked here rather than in a query of its own.
+            is_blocked=Exists(
+                UserBlock.objects.filter(user=user, organisation_id=OuterRef("organisation_id"))
+            ),
         )
     proposal = qs.first()
     if proposal is None:
@@ -193,6 +208,79 @@ def supported_ids(*, user: Any, proposals: list[Proposal]) -> set[int]:
             "proposal_id", flat=True
         )
     )
+
+
+def member_state(
+    *, component: Component, user: Any, proposals: list[Proposal], drafts: int = 10
+) -> tuple[set[int], list[Proposal]]:
+    """What the list shows of the person themselves, in one query: which of ``proposals`` they support, and
+    their drafts in the component (at most ``drafts``, most recent first)."""
+    if user is None or not user.is_authenticated:
+        return set(), []
+    supported_q = Q(
+        pk__in=Support.objects.filter(user=user, proposal__in=[p.pk for p in proposals]).values("proposal_id")
+    )
+    rows = list(
+        Proposal.objects.filter(
+            Q(component=component, author=user, status=Status.DRAFT)
+            | (supported_q if proposals else Q(pk__in=[]))
+        )
+        .only("pk", "public_id", "title", "status", "component_id", "created_at")
+        .order_by("-created_at", "-pk")
+    )
+    supported = {p.pk for p in rows if p.status != Status.DRAFT}
+    return supported, [p for p in rows if p.status == Status.DRAFT][:drafts]
+
+
+@dataclass(frozen=True)
+class Endorsements:
+    """The groups endorsing a proposal, and the verified groups the person may act for (``endorsed`` set on each)."""
+
+    groups: list[UserGroup]
+    mine: list[UserGroup]
+
+
+def endorsements_of(*, proposal: Proposal, user: Any) -> Endorsements:
+    """One query, none when nobody endorses the proposal and the person is in no verified group
+    (``access_proposal`` annotates both facts)."""
+    signed_in = user is not None and user.is_authenticated
+    in_group = signed_in and getattr(proposal, "in_verified_group", True)
+    if not proposal.endorsements_count and not in_group:
+        return Endorsements(groups=[], mine=[])
+    endorsing = Endorsement.objects.filter(proposal=proposal, group=OuterRef("pk"))
+    condition = Q(pk__in=Endorsement.objects.filter(proposal=proposal).values("group_id"))
+    qs = UserGroup.objects.for_organisation(proposal.organisation_id).annotate(endorsed=Exists(endorsing))
+    if in_group:
+        mine = UserGroupMembership.objects.filter(group=OuterRef("pk"), user=user)
+        condition |= Q(
+            pk__in=UserGroupMembership.objects.filter(user=user).values("group_id"), verified_at__isnull=False
+        )
+        qs = qs.annotate(is_mine=Exists(mine))
+    rows = list(qs.filter(condition).order_by("name"))
+    return Endorsements(
+        groups=[g for g in rows if g.endorsed],  # type: ignore[attr-defined]
+        mine=[g for g in rows if getattr(g, "is_mine", False) and g.is_verified],
+    )
+
+
+def user_groups_page(*, organisation: Any, user: Any) -> list[UserGroup]:
+    """Groups shown on the groups page: every group for administrators (to verify them), else the verified ones
+    and the person's own; ``role`` is annotated (the person's role in it, or None)."""
+    role = UserGroupMembership.objects.filter(group=OuterRef("pk"), user=user).values("role")[:1]
+    qs = UserGroup.objects.for_organisation(organisation).annotate(
+        members=Count("memberships"),
+        role=Subquery(role) if user is not None and user.is_authenticated else Value(None, CharField()),
+    )
+    if not permissions.is_admin(user, organisation):
+        qs = qs.filter(Q(verified_at__isnull=False) | Q(role__isnull=False))
+    return list(qs.order_by("name"))
+
+
+def access_user_group(*, organisation: Any, public_id: str) -> UserGroup:
+    group = UserGroup.objects.for_organisation(organisation).filter(public_id=public_id).first()
+    if group is None:
+        raise NotFound("group")
+    return group
 
 
 def drafts_of(*, component: Component, user: Any) -> QuerySet[Proposal]:

@@ -32,6 +32,13 @@ from parlons.core.models import Area, Component, DecisionEvent, Organisation, To
 from parlons.core.services import decision_record
 from parlons.dialogue import services as dialogue
 from parlons.modules.consultations import attachments, list_cache, similarity
+from parlons.modules.consultations.endorsements import (  # noqa: F401 - services of the module, kept apart for size
+    proposal_endorse,
+    proposal_unendorse,
+    user_group_add_member,
+    user_group_create,
+    user_group_verify,
+)
 from parlons.modules.consultations.models import (
     Amendment,
     AnswerState,

@@ -9,7 +9,8 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.cache import cache
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
+from django.db.models import F, Func, IntegerField, Subquery
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -32,6 +33,7 @@ from parlons.modules.consultations.forms import (
     CloseDebateForm,
     DebateForm,
     ProposalForm,
+    UserGroupForm,
     add_domain_error,
 )
 from parlons.modules.consultations.models import Amendment, BaseAnswer, Proposal, ProposalAttachment, Status
@@ -68,6 +70,7 @@ def _base(request: HttpRequest, component: Component, *, with_create: bool = Tru
         "index_url": _url("index", component),
         "new_url": _url("new", component),
         "debates_url": _url("debates", component),
+        "groups_url": _url("groups", component),
         "answers_url": _url("answers", component),
         "can_create": permissions.can_perform(request.user, component, "create") if with_create else None,
     }
@@ -101,6 +104,24 @@ def _page_number(raw: str | None) -> int:
         return max(1, int(raw or 1))
     except ValueError:
         return 1
+
+
+def _page_of(qs: Any, raw: str | None) -> Page:
+    """The page asked for, with the total counted by the same query rather than a second one; an empty or
+    out-of-range page falls back to the paginator's own count and clamping.
+
+    The count is an uncorrelated scalar subquery, which SQLite and PostgreSQL evaluate once; unlike a window
+    count it lets the sorted page still be read from an index and stop after ``PAGE_SIZE`` rows.
+    """
+    number = _page_number(raw)
+    start = (number - 1) * PAGE_SIZE
+    total = qs.order_by().annotate(n=Func(F("pk"), function="COUNT", output_field=IntegerField())).values("n")
+    rows = list(qs.annotate(full_count=Subquery(total[:1]))[start : start + PAGE_SIZE])
+    paginator = Paginator(qs, PAGE_SIZE)
+    if not rows:
+        return paginator.get_page(raw)
+    paginator.__dict__["count"] = rows[0].full_count  # Paginator.count is a cached_property
+    return Page(rows, number, paginator)
 
 
 def _home_of(request: HttpRequest, organisation: Any) -> dict[str, Any]:
@@ -158,19 +179,23 @@ def index(request: HttpRequest, process_slug: str, component_id: int) -> HttpRes
         "threshold": threshold,
     }
     list_html = cached.list_html
+    drafts: list[Proposal] = []
     if list_html is None:
         qs = selectors.proposal_list(component=component, user=request.user, filters=filters)
-        page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+        page = _page_of(qs, request.GET.get("page"))
         proposals = list(page.object_list)
         for proposal in proposals:
             proposal.progress = (
                 min(100, round(100 * proposal.supports_count / threshold)) if threshold else None
             )  # type: ignore[attr-defined]
+        supported, drafts = selectors.member_state(
+            component=component, user=request.user, proposals=proposals
+        )
         list_context = {
             **context,
             "page": page,
             "proposals": proposals,
-            "supported": selectors.supported_ids(user=request.user, proposals=proposals),
+            "supported": supported,
         }
         list_html = render_to_string("consultations/_list.html", list_context, request)
     if hx:
@@ -187,7 +212,7 @@ def index(request: HttpRequest, process_slug: str, component_id: int) -> HttpRes
             ("discussed", _("Most discussed")),
             ("random", _("Random order")),
         ],
-        "drafts": list(selectors.drafts_of(component=component, user=request.user)[:10]),
+        "drafts": drafts,
         **_home_of(request, organisation),
     }
     content_html = render_to_string("consultations/_index_content.html", context, request)
@@ -332,6 +357,8 @@ def detail(request: HttpRequest, process_slug: str, component_id: int, public_id
         "is_author": request.user.is_authenticated and proposal.author_id == request.user.pk,
         "supported": bool(getattr(proposal, "is_supported", False)),
         "following": bool(getattr(proposal, "is_following", False)),
+        "blocked": bool(getattr(proposal, "is_blocked", False)),
+        "endorsements": selectors.endorsements_of(proposal=proposal, user=request.user),
         "can_support": allowed["support"],
         "can_amend": allowed["amend"],
         "can_comment": allowed["comment"],
@@ -712,3 +739,78 @@ def debate_close(request: HttpRequest, process_slug: str, component_id: int, pub
     except DomainError as exc:
         messages.error(request, str(exc))
     return redirect(_url("debate", component, public_id=public_id))
+
+
+# --- Groups (organisations of citizens) and their endorsements ----------------------------------------
+
+
+@require_POST
+def endorse(request: HttpRequest, process_slug: str, component_id: int, public_id: str) -> HttpResponse:
+    """A member of a verified group endorses the proposal on its behalf (``withdraw=1`` takes it back)."""
+    component = _component(request, process_slug, component_id)
+    proposal = _proposal(request, component, public_id)
+    if not request.user.is_authenticated:
+        return redirect(f"{reverse('account_login')}?{urlencode({'next': proposal.get_absolute_url()})}")
+    try:
+        group = selectors.access_user_group(
+            organisation=component.process.organisation, public_id=request.POST.get("group", "")
+        )
+        if request.POST.get("withdraw"):
+            services.proposal_unendorse(proposal=proposal, group=group, by=request.user)
+            messages.success(request, _("The endorsement of %(group)s is withdrawn.") % {"group": group.name})
+        else:
+            services.proposal_endorse(proposal=proposal, group=group, by=request.user)
+            messages.success(request, _("%(group)s now endorses this proposal.") % {"group": group.name})
+    except DomainError as exc:
+        messages.error(request, str(exc))
+    return redirect(proposal.get_absolute_url() + "#endorsements-title")
+
+
+def groups(request: HttpRequest, process_slug: str, component_id: int) -> HttpResponse:
+    """The groups page: create a group; administrators verify the groups waiting for it."""
+    component = _component(request, process_slug, component_id)
+    organisation = component.process.organisation
+    form = UserGroupForm(request.POST or None)
+    if request.method == "POST":
+        if not request.user.is_authenticated:
+            return redirect(f"{reverse('account_login')}?{urlencode({'next': request.get_full_path()})}")
+        if form.is_valid():
+            try:
+                services.user_group_create(organisation=organisation, by=request.user, **form.cleaned_data)
+                messages.success(
+                    request,
+                    _("Your group is created. It can endorse proposals once the organisation verifies it."),
+                )
+                return redirect(_url("groups", component))
+            except DomainError as exc:
+                add_domain_error(form, exc)
+    return render(
+        request,
+        "consultations/groups.html",
+        {
+            **_base(request, component, with_create=False),
+            "form": form,
+            "groups": selectors.user_groups_page(organisation=organisation, user=request.user),
+            "is_admin": permissions.is_admin(request.user, organisation),
+        },
+    )
+
+
+@require_POST
+def group_verify(request: HttpRequest, process_slug: str, component_id: int, group_id: str) -> HttpResponse:
+    component = _component(request, process_slug, component_id)
+    try:
+        group = selectors.access_user_group(organisation=component.process.organisation, public_id=group_id)
+    except NotFound as exc:
+        raise Http404 from exc
+    try:
+        verified = not request.POST.get("unverify")
+        services.user_group_verify(group=group, by=request.user, verified=verified)
+        messages.success(
+            request,
+            (_("%(group)s is verified.") if verified else _("%(group)s is no longer verified."))
+            % {"group": group.name},
+        )
+    except DomainError as exc:
+        messages.error(request, str(exc))
+    return redirect(_url("groups", component))

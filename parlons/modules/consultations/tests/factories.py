@@ -17,11 +17,14 @@ from parlons.modules.consultations.models import (
     AnswerState,
     CoauthorInvitation,
     Debate,
+    Endorsement,
     Proposal,
     ProposalAttachment,
     ProposalVersion,
     Status,
     Support,
+    UserGroup,
+    UserGroupMembership,
 )
 from parlons.modules.consultations.similarity import fingerprint
 
@@ -96,5 +99,13 @@ TENANT_BUILDERS = {
         file="consultations/attachments/plan.pdf",
         description="Plan du quartier",
         size=10,
+    ),
+    "consultations.UserGroup": lambda org: UserGroup.objects.create(organisation=org, name="Vélo-Cité"),
+    "consultations.UserGroupMembership": lambda org: UserGroupMembership.objects.create(
+        group=UserGroup.objects.create(organisation=org, name="Les Amis du Parc"), user=_user(org)
+    ),
+    "consultations.Endorsement": lambda org: Endorsement.objects.create(
+        proposal=ProposalFactory(organisation=org),
+        group=UserGroup.objects.create(organisation=org, name="Quartier Vivant", verified_at=timezone.now()),
     ),
 }
