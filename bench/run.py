@@ -136,6 +136,8 @@ def _group(result: Result) -> str:
         return "ledger"
     if result.what.startswith("consultations"):
         return "consultations"
+    if result.what.startswith("surveys"):
+        return "surveys"
     return result.database
 
 
@@ -149,7 +151,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--suites",
         default=os.environ.get("BENCH_SUITES", "reports,ledger,consultations"),
-        help="reports, ledger (bench/ledger.py), consultations (bench/consultations.py)",
+        help="reports, ledger (bench/ledger.py), consultations (bench/consultations.py), surveys (bench/surveys.py)",
     )
     args = parser.parse_args(argv)
     suites = {s.strip() for s in args.suites.split(",") if s.strip()}
@@ -178,6 +180,13 @@ def main(argv: list[str] | None = None) -> int:
         rows: list[dict] = []
         consultations.run(rows)
         results += [_from_row(row, "spatialite") for row in rows]
+    if "surveys" in suites:
+        from bench import surveys
+
+        say("surveys: start")
+        survey_rows: list[dict] = []
+        surveys.run(survey_rows)
+        results += [_from_row(row, "spatialite") for row in survey_rows]
     if not results:
         say("no results")
         return 1
@@ -188,7 +197,7 @@ def main(argv: list[str] | None = None) -> int:
         kept = [Result(**r) for r in previous["results"]]
         results = [r for r in kept if _group(r) not in measured] + results
         contexts = {k: v for k, v in previous["contexts"].items() if k not in measured} | contexts
-    order = [*TARGETS_MS, "ledger", "consultations"]
+    order = [*TARGETS_MS, "ledger", "consultations", "surveys"]
     results.sort(key=lambda r: order.index(_group(r)) if _group(r) in order else len(order))
     contexts = dict(
         sorted(contexts.items(), key=lambda item: order.index(item[0]) if item[0] in order else 9)

@@ -55,6 +55,7 @@ STATEMENT_VALUES = ("agree", "disagree", "pass")
 OTHER = "__other__"
 SHORT_TEXT_MAX = 500
 LONG_TEXT_MAX = 5000
+MAX_SHAPE_POINTS = 500
 KEY_RE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 PIPE_RE = re.compile(r"\{\{\s*([a-z][a-z0-9_]*)\s*\}\}")
 
@@ -592,6 +593,12 @@ def validate_answer(question: Mapping[str, Any], value: Any) -> Any:
         coords = [
             _coordinate(p) for p in (value.get("coordinates") if isinstance(value, Mapping) else value) or []
         ]
+        if len(coords) > MAX_SHAPE_POINTS:
+            raise AnswerError("too_many_points", max=MAX_SHAPE_POINTS)
+        # A point clicked twice counts once; an area drawn back to its first point is closed already.
+        coords = [c for i, c in enumerate(coords) if i == 0 or c != coords[i - 1]]
+        if kind == "map_area" and len(coords) > 1 and coords[0] == coords[-1]:
+            coords.pop()
         needed = 2 if kind == "map_line" else 3
         if len(coords) < needed:
             raise AnswerError("too_few_points", min=needed)

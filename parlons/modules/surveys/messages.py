@@ -29,12 +29,15 @@ def answer_message(error: AnswerError) -> str:
         },
         "answer_every_row": _("Please answer every line."),
         "not_a_date": _("Please enter a date as year-month-day, for example 2025-03-14."),
-        "date_out_of_range": _("Please enter a date between %(min)s and %(max)s.") % p if "min" in p else "",
+        "date_out_of_range": _("Please enter a date between %(min)s and %(max)s.") % p
+        if {"min", "max"} <= p.keys()
+        else "",
         "bad_position": _(
             "This position is not valid: place the point on the map or enter latitude and longitude."
         ),
         "outside_area": _("This position is outside the area covered by the survey."),
         "too_few_points": _("Please place at least %(min)s points.") % p if "min" in p else "",
+        "too_many_points": _("Please draw with at most %(max)s points.") % p if "max" in p else "",
         "bad_file": _("Please choose a file."),
         "not_an_image": _("This file is not an image we can read (JPEG, PNG or WebP)."),
         "file_too_big": _("This file is too big (10 MB at most)."),

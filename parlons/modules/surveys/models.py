@@ -144,3 +144,35 @@ class ResponseFile(TenantModel):
 
     def __str__(self) -> str:
         return self.original_name or self.content_hash
+
+
+# The question key of the survey-wide aggregates: "responses" (sent), "assisted", "stamp" (cache version).
+SURVEY_SLOT = ""
+
+
+class ResultCount(TenantModel):
+    """One aggregate of a survey's sent responses: a counter (or sum) for one slot of one question.
+
+    Kept up to date by ``services.response_submit`` in the same transaction, rebuilt from the answers by
+    ``parlons surveys_rebuild_results``; the results page reads these rows instead of every response.
+    Slots are described in ``results.contributions``.
+    """
+
+    tenant_path = "survey__organisation"
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="result_counts")
+    question_key = models.CharField(max_length=40)
+    slot = models.CharField(max_length=200)
+    amount = models.FloatField(default=0)
+
+    class Meta:
+        verbose_name = _("survey result count")
+        verbose_name_plural = _("survey result counts")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["survey", "question_key", "slot"], name="surveys_resultcount_unique_slot"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.survey_id}:{self.question_key}:{self.slot}={self.amount:g}"

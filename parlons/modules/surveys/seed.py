@@ -19,7 +19,7 @@ from parlons.core.models import Area, Component
 from parlons.modules.surveys import logic
 from parlons.modules.surveys.demo_survey import mobility_survey
 from parlons.modules.surveys.models import Response, Survey, Uniqueness
-from parlons.modules.surveys.services import survey_create
+from parlons.modules.surveys.services import survey_create, survey_rebuild_results
 
 RESPONSE_COUNT = 200
 DRAFT_COUNT = 30
@@ -224,3 +224,4 @@ def seed(component: Component) -> None:
             )
         )
     Response.objects.bulk_create(rows, batch_size=500)
+    survey_rebuild_results(survey=survey)  # bulk_create bypassed response_submit's aggregates

@@ -9,6 +9,7 @@ import copy
 import hashlib
 import io
 import secrets
+import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -23,9 +24,16 @@ from parlons.accounts.models import Membership
 from parlons.common.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from parlons.core import permissions
 from parlons.core.models import Component
-from parlons.modules.surveys import logic
+from parlons.modules.surveys import logic, results
 from parlons.modules.surveys.messages import answer_message, problems_text
-from parlons.modules.surveys.models import Response, ResponseFile, Survey, Uniqueness
+from parlons.modules.surveys.models import (
+    SURVEY_SLOT,
+    Response,
+    ResponseFile,
+    ResultCount,
+    Survey,
+    Uniqueness,
+)
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_PIXELS = 40_000_000
@@ -152,8 +160,11 @@ def survey_save_definition(*, survey: Survey, by: Any, definition: Mapping[str, 
     Raises DefinitionInvalid naming the cycles, unreachable items and deleted references; nothing is saved then.
     """
     _require_manager(by, survey.component, survey.organisation)
+    previous = survey.definition
     survey.definition = _check_definition(definition)
     survey.save(update_fields=["definition", "updated_at"])
+    if previous != survey.definition and survey.responses.filter(status=Response.Status.SUBMITTED).exists():
+        survey_rebuild_results(survey=survey)  # the slots follow the questions' types, options and rows
     return survey
 
 
@@ -410,7 +421,63 @@ def response_submit(*, response: Response) -> Response:
     locked.current_page = ""
     locked.receipt = secrets.token_hex(4).upper()
     locked.save()
+    groups = {"district": locked.district, "age_group": locked.age_group}
+    amounts = results.response_contributions(locked.survey.definition, locked.answers, groups)
+    amounts[SURVEY_SLOT, "responses"] = 1
+    amounts[SURVEY_SLOT, "assisted"] = 1 if locked.assisted_by_id else 0
+    amounts[SURVEY_SLOT, "stamp"] = 1  # changes at every write: the results cache's version
+    _add_counts(survey=locked.survey, amounts=amounts)
     return locked
+
+
+def _add_counts(*, survey: Survey, amounts: Mapping[tuple[str, str], float]) -> None:
+    """Add one response's contributions to the survey's aggregates (under a lock of the survey's row)."""
+    if not amounts:
+        return
+    Survey.objects.select_for_update().filter(pk=survey.pk).first()
+    existing = {
+        (row.question_key, row.slot): row
+        for row in ResultCount.objects.filter(
+            survey=survey,
+            question_key__in={key for key, _slot in amounts},
+            slot__in={slot for _key, slot in amounts},
+        )
+    }
+    changed, new = [], []
+    for (key, slot), amount in amounts.items():
+        row = existing.get((key, slot))
+        if row is None:
+            new.append(ResultCount(survey=survey, question_key=key, slot=slot, amount=amount))
+        else:
+            row.amount += amount
+            changed.append(row)
+    ResultCount.objects.bulk_update(changed, ["amount"], batch_size=500)
+    ResultCount.objects.bulk_create(new, batch_size=500)
+
+
+@transaction.atomic
+def survey_rebuild_results(*, survey: Survey, chunk_size: int = 5000) -> int:
+    """Recompute a survey's aggregates from the answers of its sent responses; returns the rows written.
+
+    For a bulk load or an import that bypassed ``response_submit``, a change of the questions, or a repair.
+    """
+    Survey.objects.select_for_update().filter(pk=survey.pk).first()
+    ResultCount.objects.filter(survey=survey).delete()
+    rows = (
+        Response.objects.filter(survey=survey, status=Response.Status.SUBMITTED)
+        .values_list("answers", "district", "age_group")
+        .iterator(chunk_size=chunk_size)
+    )
+    totals = results.recompute(survey.definition, ((a, {"district": d, "age_group": g}) for a, d, g in rows))
+    sent = Response.objects.filter(survey=survey, status=Response.Status.SUBMITTED)
+    totals[SURVEY_SLOT, "responses"] = sent.count()
+    totals[SURVEY_SLOT, "assisted"] = sent.filter(assisted_by__isnull=False).count()
+    totals[SURVEY_SLOT, "stamp"] = time.time()
+    ResultCount.objects.bulk_create(
+        [ResultCount(survey=survey, question_key=k, slot=s, amount=a) for (k, s), a in totals.items()],
+        batch_size=2000,
+    )
+    return len(totals)
 
 
 @transaction.atomic

@@ -997,6 +997,7 @@ def results(request: HttpRequest, process_slug: str, component_id: int, public_i
             "crossed_text": next((t for k, t in crossable if k == question), ""),
             "stats": stats,
             "export_csv": _url("export", survey, fmt="csv"),
+            "export_xlsx": _url("export", survey, fmt="xlsx"),
             "export_json": _url("export", survey, fmt="json"),
         },
     )
@@ -1005,13 +1006,19 @@ def results(request: HttpRequest, process_slug: str, component_id: int, public_i
 def export(
     request: HttpRequest, process_slug: str, component_id: int, public_id: str, fmt: str
 ) -> HttpResponse:
-    """One row per response, one column per question (CSV), or the whole data set (JSON); staff only."""
+    """One row per response, one column per question (CSV, XLSX), or the whole data set (JSON); staff only."""
     survey = _survey(request, process_slug, component_id, public_id)
     _require_manage(request, survey)
+    body: str | bytes
     if fmt == "csv":
         body, content_type = (
             "\ufeff" + selectors.export_csv(survey=survey, lang=_lang()),
             "text/csv; charset=utf-8",
+        )
+    elif fmt == "xlsx":
+        body, content_type = (
+            selectors.export_xlsx(survey=survey, lang=_lang()),
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
     elif fmt == "json":
         body, content_type = selectors.export_json(survey=survey), "application/json"

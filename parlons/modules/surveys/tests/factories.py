@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from parlons.core.tests.factories import ComponentFactory, ProcessFactory
 from parlons.modules.surveys.demo_survey import mobility_survey
-from parlons.modules.surveys.models import Response, ResponseFile, Survey
+from parlons.modules.surveys.models import Response, ResponseFile, ResultCount, Survey
 
 
 def surveys_component(org, **settings):
@@ -37,5 +37,8 @@ TENANT_BUILDERS = {
     "surveys.Response": lambda org: make_response(org),
     "surveys.ResponseFile": lambda org: ResponseFile.objects.create(
         response=make_response(org), question_key="photo", file="surveys/x.jpg", content_hash=f"{org.pk:064x}"
+    ),
+    "surveys.ResultCount": lambda org: ResultCount.objects.create(
+        survey=make_survey(org), question_key="modes", slot="base", amount=1
     ),
 }

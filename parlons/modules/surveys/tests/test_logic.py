@@ -323,6 +323,63 @@ def test_map_answers():
     assert err(q("a", "map_area"), [[0.9, 47.3], [1.0, 47.4]]) == "too_few_points"
 
 
+def test_lines_and_areas_drawn_on_the_map_are_checked_on_the_server():
+    line = q("l", "map_line", bounds=[0.9, 47.3, 1.1, 47.5])
+    area = q("a", "map_area", bounds=[0.9, 47.3, 1.1, 47.5])
+    # A vertex clicked twice counts once: two clicks on the same spot are not a line.
+    assert err(line, [[0.95, 47.35], [0.95, 47.35]]) == "too_few_points"
+    assert logic.validate_answer(line, {"coordinates": [[0.95, 47.35], [0.95, 47.35], [1.0, 47.4]]}) == {
+        "coordinates": [[0.95, 47.35], [1.0, 47.4]]
+    }
+    # An area drawn back to its first point is stored once, open; a closed triangle of 3 corners is valid.
+    triangle = [[0.95, 47.35], [1.0, 47.4], [1.05, 47.35], [0.95, 47.35]]
+    assert logic.validate_answer(area, triangle) == {"coordinates": triangle[:3]}
+    assert err(area, [[0.95, 47.35], [1.0, 47.4], [0.95, 47.35]]) == "too_few_points"
+    # Every vertex must be a real position inside the survey's area.
+    assert err(line, [[0.95, 47.35], [1.2, 47.4]]) == "outside_area"
+    assert err(area, [[0.95, 47.35], ["x", 47.4], [1.0, 47.4]]) == "bad_position"
+    assert err(line, [[0.95, 47.35], [float("nan"), 47.4]]) == "bad_position"
+    assert err(line, [[0.95, 47.35], [0.96]]) == "bad_position"
+    assert err(line, "not a list") == "bad_position"
+    too_many = [[0.9 + i / 10_000, 47.4] for i in range(logic.MAX_SHAPE_POINTS + 1)]
+    assert err(line, too_many) == "too_many_points"
+
+
+def test_messages_of_refused_lines_and_areas():
+    from parlons.modules.surveys.messages import answer_message
+
+    assert "3" in answer_message(logic.AnswerError("too_few_points", min=3))
+    assert str(logic.MAX_SHAPE_POINTS) in answer_message(
+        logic.AnswerError("too_many_points", max=logic.MAX_SHAPE_POINTS)
+    )
+
+
+def test_drawn_line_typed_as_latitude_longitude_lines_reaches_the_validation():
+    from django.http import QueryDict
+
+    from parlons.modules.surveys import forms
+
+    definition = {
+        "pages": [
+            {
+                "key": "p",
+                "sections": [
+                    {"key": "s", "questions": [{"key": "trace", "type": "map_line", "text": {"fr": "Trace"}}]}
+                ],
+            }
+        ]
+    }
+    post = QueryDict(mutable=True)
+    post["trace"] = "47.35 0.95\n47.40; 1.00\n"
+    located = list(logic.iter_questions(definition))
+    values = forms.read_page(post, located)
+    assert logic.validate_answer(located[0].question, values["trace"]) == {
+        "coordinates": [[0.95, 47.35], [1.0, 47.4]]
+    }
+    post["trace"] = "47.35 0.95\nnowhere\n"
+    assert err(located[0].question, forms.read_page(post, located)["trace"]) == "bad_position"
+
+
 def test_file_answer_needs_a_stored_file():
     assert (
         logic.validate_answer(q("f", "file"), {"file": "surveys/x.jpg", "name": "x.jpg"})["file"]

@@ -182,9 +182,11 @@ def test_preview_saves_nothing(survey, client_for, admin_user):
 
 
 def _submitted(org, survey, answers, district="", age_group=""):
-    return make_response(
+    response = make_response(
         org, survey, status="submitted", answers=answers, district=district, age_group=age_group
     )
+    services.survey_rebuild_results(survey=survey)  # created directly, not through response_submit
+    return response
 
 
 def test_results_count_multiple_choice_over_respondents(org, client_for, admin_user):
@@ -306,3 +308,84 @@ def test_api_reads_the_definition_and_takes_a_response(survey, client_for, citiz
     assert other.post(
         base + survey.public_id + "/responses", bad, content_type="application/json"
     ).status_code in (401, 403)
+
+
+def test_xlsx_export_one_row_per_response_read_back_with_openpyxl(survey, client_for, admin_user, org):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    _submitted(
+        org,
+        survey,
+        {"modes": {"choices": ["bus", "velo", "__other__"], "other": "Trottinette"}, "note": 3},
+        district="sud",
+    )
+    _submitted(org, survey, {"modes": {"choices": ["marche"]}, "idee": '=HYPERLINK("http://x")'})
+    client = client_for(admin_user)
+    response = client.get(url(survey, "export", fmt="xlsx"))
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    assert response["Content-Disposition"].endswith('.xlsx"')
+    sheet = load_workbook(BytesIO(response.content)).worksheets[0]
+    rows = [list(r) for r in sheet.iter_rows(values_only=True)]
+    header = rows[0]
+    assert header[:6] == ["response", "submitted_at", "channel", "district", "age_group", "age"]
+    keys = [loc.key for loc in services.logic.iter_questions(survey.definition)]
+    assert header[5:] == keys and len(rows) == 3
+    first = dict(zip(header, rows[1], strict=True))
+    assert first["modes"] in ("Bus; Bicycle; Trottinette", "Bus; Vélo; Trottinette")
+    assert first["note"] == 3 and first["district"] == "sud"
+    second = dict(zip(header, rows[2], strict=True))
+    assert second["idee"] == '=HYPERLINK("http://x")'  # kept as text, not a formula
+    cell = sheet.cell(row=3, column=header.index("idee") + 1)
+    assert cell.data_type == "s"
+
+
+def test_xlsx_export_is_for_staff_only(survey, client_for, citizen):
+    assert client_for(citizen).get(url(survey, "export", fmt="xlsx")).status_code in (403, 404)
+    assert client_for().get(url(survey, "export", fmt="xlsx")).status_code in (302, 403, 404)
+
+
+def test_line_and_area_questions_offer_drawing_on_the_map_over_the_typed_points(org, client_for, admin_user):
+    definition = {
+        "pages": [
+            {
+                "key": "carte",
+                "sections": [
+                    {
+                        "key": "carte_s",
+                        "questions": [
+                            {
+                                "key": "trajet",
+                                "type": "map_line",
+                                "text": {"fr": "Votre trajet", "en": "Route"},
+                            },
+                            {"key": "zone", "type": "map_area", "text": {"fr": "La zone", "en": "Area"}},
+                        ],
+                    }
+                ],
+            }
+        ]
+    }
+    survey = make_survey(org, component=surveys_component(org), definition=definition)
+    client = client_for(admin_user)
+    page = client.get(url(survey, "preview", page_key="carte")).content.decode()
+    assert (
+        'class="survey-map survey-draw"' in page and 'data-kind="line"' in page and 'data-kind="area"' in page
+    )
+    # The typed fallback stays; the drawing script comes from /static with the CSP nonce, no inline handler.
+    assert 'name="trajet"' in page and 'name="zone"' in page
+    assert re.search(r'<script src="[^"]*/surveys/survey\.js" nonce="[^"]+"', page)
+    assert re.search(r'<script src="[^"]*leaflet\.js" nonce="[^"]+"', page)
+    assert " onclick=" not in page
+    refused = client.post(
+        url(survey, "preview", page_key="carte"),
+        {
+            "trajet": "47.35 0.95\n47.36 0.96",
+            "zone": "47.35 0.95\n47.36 0.96\n47.35 0.95",
+            "shown": ["trajet", "zone"],
+        },
+    )
+    assert refused.status_code in (200, 422)
+    assert "at least 3 points" in refused.content.decode() or "au moins 3 points" in refused.content.decode()
