@@ -34,9 +34,13 @@ def _base(survey):
 
 def _submit(page, locator):
     """Click a submit button and wait for the page (HTMX swaps it in without a full load)."""
-    locator.click(timeout=5000)
+    # Wait on the request and on HTMX's own swap classes rather than on a fixed delay: a loaded CI machine is slow.
+    with page.expect_response(lambda response: response.request.method == "POST", timeout=30000):
+        locator.click(timeout=30000)
     page.wait_for_load_state("networkidle")
-    page.wait_for_timeout(150)
+    page.wait_for_function(
+        "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')", timeout=30000
+    )
 
 
 def _answer_path(browser, site, base, modes, note):
