@@ -47,38 +47,25 @@ def _child() -> list[dict[str, Any]]:
     import statistics
 
     from django.contrib.contenttypes.models import ContentType
-    from django.core.management import call_command
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
 
-    call_command("migrate", verbosity=0)
-    call_command("createcachetable", verbosity=0)
     from parlons.accounts.models import Membership, User
-    from parlons.core.models import Organisation
-    from parlons.core.services import (
-        component_add,
-        component_publish,
-        phase_create,
-        process_create,
-        process_set_visibility,
-    )
     from parlons.dialogue.models import Comment
     from parlons.modules.consultations.models import Proposal, Status
     from parlons.modules.consultations.similarity import fingerprint
 
     rows: list[dict[str, Any]] = []
     started = time.perf_counter()
-    org = Organisation.objects.create(
-        slug="bench", name="Bench-sur-Loire", is_default=True, default_language="fr"
+    from bench.measure import bench_component
+
+    component = bench_component(
+        module_key="consultations", process_title="Grande consultation", phase_title="Propositions"
     )
-    process = process_create(organisation=org, by=None, title="Grande consultation")
-    phase_create(process=process, by=None, title="Propositions", is_current=True)
-    process_set_visibility(process=process, by=None, visibility="public")
-    component = component_publish(
-        component=component_add(process=process, by=None, module_key="consultations"), by=None
-    )
+    org = component.process.organisation
+    process = component.process
     users = User.objects.bulk_create(
         [User(email=f"p{i}@bench.test", display_name=f"Personne {i}") for i in range(500)]
     )

@@ -119,3 +119,31 @@ def results_table(results: list[Result]) -> str:
             f"| {target} | {ratio} |"
         )
     return "\n".join(lines) + "\n"
+
+
+def bench_component(*, module_key: str, process_title: str, phase_title: str) -> Any:
+    """In a bench's own fresh database: migrate, then one town with one public process whose current phase
+    holds a published component of ``module_key``. Returns the component (``component.process.organisation``
+    is the town)."""
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    call_command("createcachetable", verbosity=0)
+    from parlons.core.models import Organisation
+    from parlons.core.services import (
+        component_add,
+        component_publish,
+        phase_create,
+        process_create,
+        process_set_visibility,
+    )
+
+    org = Organisation.objects.create(
+        slug="bench", name="Bench-sur-Loire", is_default=True, default_language="fr"
+    )
+    process = process_create(organisation=org, by=None, title=process_title)
+    phase_create(process=process, by=None, title=phase_title, is_current=True)
+    process_set_visibility(process=process, by=None, visibility="public")
+    return component_publish(
+        component=component_add(process=process, by=None, module_key=module_key), by=None
+    )

@@ -143,6 +143,7 @@ def _child() -> list[dict[str, Any]]:
     import resource
     import statistics
 
+    from allauth.account.models import EmailAddress
     from django.core.cache import cache
     from django.core.management import call_command
     from django.db import connection
@@ -150,33 +151,18 @@ def _child() -> list[dict[str, Any]]:
     from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
 
-    call_command("migrate", verbosity=0)
-    call_command("createcachetable", verbosity=0)
-    from allauth.account.models import EmailAddress
-
     from parlons.accounts.models import Membership, Role, User
-    from parlons.core.models import Organisation
-    from parlons.core.services import (
-        component_add,
-        component_publish,
-        phase_create,
-        process_create,
-        process_set_visibility,
-    )
     from parlons.modules.surveys.logic import iter_questions
     from parlons.modules.surveys.models import Response, ResultCount, Survey
 
     rows: list[dict[str, Any]] = []
     started = time.perf_counter()
-    org = Organisation.objects.create(
-        slug="bench", name="Bench-sur-Loire", is_default=True, default_language="fr"
+    from bench.measure import bench_component
+
+    component = bench_component(
+        module_key="surveys", process_title="Grande enquête", phase_title="Questionnaire"
     )
-    process = process_create(organisation=org, by=None, title="Grande enquête")
-    phase_create(process=process, by=None, title="Questionnaire", is_current=True)
-    process_set_visibility(process=process, by=None, visibility="public")
-    component = component_publish(
-        component=component_add(process=process, by=None, module_key="surveys"), by=None
-    )
+    org = component.process.organisation
     spec = definition()
     keys = [loc.key for loc in iter_questions(spec)]
     survey = Survey.objects.create(

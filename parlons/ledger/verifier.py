@@ -9,6 +9,7 @@ so that callers can translate them; the codes are stable.
 
 from __future__ import annotations
 
+import abc
 import base64
 import binascii
 import json
@@ -52,9 +53,12 @@ class VerificationFailed(Exception):
 # --- Sources -----------------------------------------------------------------------------------------------------
 
 
-class Source:
-    def get(self, path: str) -> bytes | None:  # None = not found
-        raise NotImplementedError
+class Source(abc.ABC):
+    """Where the verifier reads a log laid out as tlog-tiles: a directory or a URL."""
+
+    @abc.abstractmethod
+    def get(self, path: str) -> bytes | None:
+        """The bytes at ``path`` in the tiles layout, or None when it does not exist."""
 
 
 class DirSource(Source):
