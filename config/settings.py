@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "parlons.notifications",
     "parlons.dialogue",
     "parlons.ledger",
+    "parlons.insights",
     "parlons.backoffice",
     "parlons.api",
     "parlons.web",

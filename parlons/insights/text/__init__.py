@@ -1,0 +1,1 @@
+"""Pure text analysis (no Django import): topics, tone, duplicates, weak signals, suggestions."""
