@@ -32,6 +32,7 @@ format: setup
 	@.venv/bin/ruff check --fix parlons config tests
 
 bench: migrate
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; } || echo "[bench] wrk not installed: load tests use a Python loop"
 	@.venv/bin/python -m bench.run
 
 clean:
