@@ -1,12 +1,16 @@
-"""Benchmarks of the transparency log on PostgreSQL: append rate, and proof times at 1 M (and 10 M) entries.
+"""Benchmarks of the transparency log on PostgreSQL: append rate, and proof times at 1 M and 10 M entries.
 
-    .venv/bin/python -m bench.ledger [--sizes 1000000,10000000] [--appends 3000] [--runs 200]
+    .venv/bin/python -m bench.ledger [--sizes 1000000,10000000] [--appends 4000] [--runs 200]
+
+Appends are measured as ballots arrive: one entry per transaction (each its own durable commit) from 8 and 16
+concurrent processes that insert into the queue, while one process runs the sequencer as the task worker
+does; then one caller alone running the sequencer after each commit (tasks inline), then batches.
 
 ``run(results)`` is what ``bench/run.py`` calls: it appends ``bench.measure.Result`` rows. The work runs in a
 child process on a database ``parlons_ledger_bench`` that is dropped and re-created (never ``var/``, never
-the test databases). The large trees are loaded straight into the node table with COPY (hashes computed by
-``merkle.CompactRange``, the same code the append service uses), because appending 10 M entries one by one
-would only measure the append rate again; proofs then read those stored nodes exactly as in production.
+the test databases). The large trees are loaded straight into the hash tile table with COPY (hashes computed by
+``merkle.CompactRange``, the same code the sequencer uses), because appending 10 M entries one by one
+would only measure the append rate again; proofs then read those stored tiles exactly as in production.
 """
 
 from __future__ import annotations
@@ -44,12 +48,18 @@ def _database_url() -> str:
     return urlunparse(urlparse(base)._replace(scheme="postgis", path=f"/{DB_NAME}"))
 
 
+def _default_sizes() -> tuple[int, ...]:
+    raw = os.environ.get("BENCH_LEDGER_SIZES", "1000000,10000000")
+    return tuple(int(s) for s in raw.split(",") if s.strip())
+
+
 def run(
-    results: list[Result], *, sizes: tuple[int, ...] = (1_000_000,), appends: int = 3000, runs: int = 200
+    results: list[Result], *, sizes: tuple[int, ...] | None = None, appends: int = 4000, runs: int = 200
 ) -> None:
     """Measure the ledger on PostgreSQL and append the rows to ``results`` (nothing if PostgreSQL is absent)."""
     from bench.run import recreate_postgres
 
+    sizes = sizes if sizes is not None else _default_sizes()
     url = _database_url()
     if not recreate_postgres(url):
         return
@@ -88,15 +98,170 @@ def run(
 # --- The child process (Django configured on the bench database) ---------------------------------------------------
 
 
-def _child(out: Path, sizes: list[int], appends: int, runs: int) -> None:
+PAYLOAD = {"vote": "v1", "voter": "9f" * 32, "choices": [["p12", 1], ["p31", 1], ["p7", 1]], "revision": 1}
+
+
+def _django() -> None:
     import django
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     django.setup()
+
+
+def _caller(org_id: int, first: int, count: int, done: Any, ready: Any) -> None:
+    """One ballot-casting process (a web worker): ``count`` appends, one entry per transaction and commit.
+
+    Each append only inserts into the queue; the sequencer request that ``ledger_append`` registers on commit
+    goes to the task worker, which here is the ``_sequencer`` process (so the request itself is dropped)."""
+    _django()
+    from django.conf import settings
+    from django.db import connections, transaction
+
+    from parlons.core.models import Organisation
+    from parlons.ledger import services
+
+    settings.PARLONS_LEDGER_INLINE = False
+    services._integration_requested = lambda organisation_id: None  # type: ignore[assignment]
+    org = Organisation.objects.get(pk=org_id)
+    ready.wait()
+    for i in range(first, first + count):
+        with transaction.atomic():
+            services.ledger_append(organisation=org, kind="ballot", payload={**PAYLOAD, "i": i}, ref="v1")
+    connections.close_all()
+    done.put(count)
+
+
+def _sequencer(org_id: int, stop: Any, ready: Any, integrated: Any) -> None:
+    """The task worker's side: run the sequencer again and again (as on-commit tasks would) until told to stop
+    and the queue is empty."""
+    _django()
+    from django.db import connections
+
+    from parlons.core.models import Organisation
+    from parlons.ledger import services
+
+    org = Organisation.objects.get(pk=org_id)
+    ready.wait()
+    total, runs = 0, 0
+    while True:
+        n = services.ledger_integrate_all(organisation=org)
+        total, runs = total + n, runs + 1
+        if n == 0:
+            if stop.is_set():
+                break
+            time.sleep(0.002)
+    connections.close_all()
+    integrated.put((total, runs))
+
+
+def _concurrent_appends(org: Any, callers: int, per_caller: int) -> tuple[float, int]:
+    """Wall time until ``callers`` processes appended ``per_caller`` entries each and the sequencer process
+    integrated them all; and how many sequencer transactions that took."""
+    import multiprocessing
+
+    from django.db import connections
+
+    from parlons.ledger.models import LedgerPending
+
+    connections.close_all()
+    # Spawned, not forked: a forked child would share the parent's pooled connections.
+    context = multiprocessing.get_context("spawn")
+    done, integrated, stop = context.Queue(), context.Queue(), context.Event()
+    ready = context.Barrier(callers + 2)
+    procs = [
+        context.Process(target=_caller, args=(org.pk, 1_000_000 * (c + 1), per_caller, done, ready))
+        for c in range(callers)
+    ]
+    sequencer = context.Process(target=_sequencer, args=(org.pk, stop, ready, integrated))
+    for p in [*procs, sequencer]:
+        p.start()
+    ready.wait()  # every process has started Django and connected: time the appends only
+    start = time.perf_counter()
+    appended = sum(done.get(timeout=900) for _ in procs)
+    stop.set()
+    total, runs = integrated.get(timeout=900)
+    elapsed = time.perf_counter() - start
+    for p in [*procs, sequencer]:
+        p.join()
+        if p.exitcode != 0:
+            raise RuntimeError(f"a bench process failed (exit {p.exitcode})")
+    assert appended == total == callers * per_caller, (appended, total)
+    assert LedgerPending.objects.filter(organisation=org).count() == 0
+    return elapsed, runs
+
+
+def _plain_committer(url: str, count: int, ready: Any) -> None:
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        ready.wait()
+        for i in range(count):
+            conn.execute("INSERT INTO bench_commit_ceiling (x) VALUES (%s)", [i])
+            conn.commit()
+
+
+def _commit_ceiling(processes: int, per_process: int) -> float:
+    """Plain INSERT + COMMIT per row from ``processes`` psycopg connections, no Django, no ledger: what this
+    server and this machine's load allow at the same moment (every ballot is one durable commit at least)."""
+    import multiprocessing
+
+    import psycopg
+    from django.db import connection
+
+    params = connection.settings_dict
+    url = f"postgresql://{params['USER']}@{params['HOST']}:{params['PORT']}/{params['NAME']}"
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("CREATE TABLE IF NOT EXISTS bench_commit_ceiling (id bigserial PRIMARY KEY, x int)")
+    context = multiprocessing.get_context("spawn")
+    ready = context.Barrier(processes + 1)
+    procs = [
+        context.Process(target=_plain_committer, args=(url, per_process, ready)) for _ in range(processes)
+    ]
+    for p in procs:
+        p.start()
+    ready.wait()
+    start = time.perf_counter()
+    for p in procs:
+        p.join()
+    return processes * per_process / (time.perf_counter() - start)
+
+
+def _bulk_tree(org: Any, size: int) -> tuple[bytes, bytes, int]:
+    """Store a tree of ``size`` leaves as hash tiles with COPY (the rows the sequencer would have written)."""
+    from django.db import connection
+
+    from parlons.ledger import merkle
+    from parlons.ledger.tiles import TILE_HEIGHT, TILE_WIDTH
+
+    cr = merkle.CompactRange()
+    buffers: dict[int, tuple[int, bytearray]] = {}
+    with connection.cursor() as cursor:
+        with cursor.cursor.copy(
+            "COPY ledger_ledgertile (organisation_id, level, idx, hashes) FROM STDIN"
+        ) as copy:
+            for i in range(size):
+                for level, idx, h in cr.append(merkle.leaf_hash(i.to_bytes(8, "big"))):
+                    if level % TILE_HEIGHT:
+                        continue
+                    tile_level = level // TILE_HEIGHT
+                    tile, data = buffers.setdefault(tile_level, (idx // TILE_WIDTH, bytearray()))
+                    data.extend(h)
+                    if len(data) == TILE_WIDTH * 32:
+                        copy.write_row((org.pk, tile_level, tile, bytes(data)))
+                        buffers[tile_level] = (tile + 1, bytearray())
+            for tile_level, (tile, data) in buffers.items():
+                if data:
+                    copy.write_row((org.pk, tile_level, tile, bytes(data)))
+        cursor.execute("ANALYZE ledger_ledgertile")
+    return cr.root(), cr.to_bytes(), cr.size
+
+
+def _child(out: Path, sizes: list[int], appends: int, runs: int) -> None:
+    _django()
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
-    from django.db import connection
+    from django.db import connection, transaction
 
     from parlons.core.models import Organisation
     from parlons.ledger import merkle, selectors, services
@@ -105,77 +270,90 @@ def _child(out: Path, sizes: list[int], appends: int, runs: int) -> None:
     results: list[Result] = []
     db = connection.vendor
 
-    # 1. Append rate: one entry per transaction (a ballot cast), then batches (an import, a vote closing).
-    org = Organisation.objects.create(slug="append", name="Append", host="append.bench.test")
-    services.ledger_log_ensure(organisation=org)
-    payload = {"vote": "v1", "voter": "9f" * 16, "choices": ["p12", "p31", "p7"]}
-    for _ in range(50):
-        services.ledger_append(organisation=org, kind="ballot", payload=payload, ref="v1")
-    start = time.perf_counter()
-    for i in range(appends):
-        services.ledger_append(organisation=org, kind="ballot", payload={**payload, "i": i}, ref="v1")
-    single = time.perf_counter() - start
-    rate = appends / single
-    say(f"append, one per transaction: {rate:,.0f} entries/s")
-    results.append(
-        Result(
-            "ledger append, 1 entry per transaction",
+    def rate_row(what: str, label: str, count: int, seconds: float, note: str) -> Result:
+        rate = count / seconds
+        say(f"{what}: {rate:,.0f} entries/s")
+        return Result(
+            what,
             db,
-            f"{appends:,} entries",
-            appends,
-            single * 1000 / appends,
-            single * 1000 / appends,
+            label,
+            count,
+            seconds * 1000 / count,
+            seconds * 1000 / count,
             0.0,
             1000 / 2000,
-            f"{rate:,.0f} entries/s; target ≥ 2,000/s",
+            f"{rate:,.0f} entries/s; {note}",
+        )
+
+    # 1. Append rate. Ballots: one entry per transaction from concurrent callers (the queue, the sequencer on
+    # commit); then one caller alone; then batches (an import, a vote closing).
+    org = Organisation.objects.create(slug="append", name="Append", host="append.bench.test")
+    services.ledger_log_ensure(organisation=org)
+    for callers in (8, 16):
+        per_caller = max(appends // callers, 1)
+        elapsed, runs = _concurrent_appends(org, callers, per_caller)
+        ceiling = _commit_ceiling(callers, per_caller)
+        say(f"{callers} processes of plain INSERT + COMMIT (no Django): {ceiling:,.0f} rows/s")
+        results.append(
+            rate_row(
+                f"ledger append, 1 entry per transaction, {callers} concurrent callers",
+                f"{callers * per_caller:,} entries",
+                callers * per_caller,
+                elapsed,
+                f"queue in the caller's transaction + 1 sequencer process ({runs} runs); target ≥ 2,000/s;"
+                f" plain INSERT+COMMIT from {callers} processes at the same time: {ceiling:,.0f}/s",
+            )
+        )
+    from django.conf import settings
+
+    settings.PARLONS_LEDGER_INLINE = False
+    n = min(appends, 2000)
+    start = time.perf_counter()
+    for i in range(n):
+        with transaction.atomic():
+            services.ledger_append(organisation=org, kind="ballot", payload={**PAYLOAD, "i": i}, ref="v1")
+    services.ledger_integrate_all(organisation=org)
+    results.append(
+        rate_row(
+            "ledger append, 1 entry per transaction, 1 caller",
+            f"{n:,} entries",
+            n,
+            time.perf_counter() - start,
+            "queue + sequencer on each commit",
         )
     )
-    batch, total = 500, appends * 10
+    batch, total = 500, appends * 5
     start = time.perf_counter()
     for b in range(total // batch):
         services.ledger_append_many(
-            organisation=org, items=[("ballot", {**payload, "i": b * batch + k}, "v1") for k in range(batch)]
+            organisation=org, items=[("ballot", {**PAYLOAD, "i": b * batch + k}, "v1") for k in range(batch)]
         )
-    many = time.perf_counter() - start
-    rate_many = total / many
-    say(f"append, batches of {batch}: {rate_many:,.0f} entries/s")
+    services.ledger_integrate_all(organisation=org)
     results.append(
-        Result(
+        rate_row(
             f"ledger append, batches of {batch}",
-            db,
             f"{total:,} entries",
-            total // batch,
-            many * 1000 / total,
-            many * 1000 / total,
-            0.0,
-            1000 / 2000,
-            f"{rate_many:,.0f} entries/s; target ≥ 2,000/s",
+            total,
+            time.perf_counter() - start,
+            "one transaction per batch",
         )
     )
+    log = LedgerLog.objects.get(organisation=org)
+    assert selectors.root_at(organisation=org, size=log.size) == bytes(log.root_hash)
 
-    # 2. Proofs at large sizes, from nodes stored in the database.
+    # 2. Proofs at large sizes, from hash tiles stored in the database.
     for size in sizes:
         big = Organisation.objects.create(slug=f"big{size}", name=f"Big {size}", host=f"big{size}.bench.test")
         started = time.perf_counter()
-        cr = merkle.CompactRange()
-        with connection.cursor() as cursor:
-            cursor.execute("ALTER TABLE ledger_ledgernode SET (autovacuum_enabled = false)")
-            with cursor.cursor.copy(
-                "COPY ledger_ledgernode (organisation_id, level, idx, hash) FROM STDIN"
-            ) as copy:
-                for i in range(size):
-                    for level, idx, h in cr.append(merkle.leaf_hash(i.to_bytes(8, "big"))):
-                        copy.write_row((big.pk, level, idx, h))
-            cursor.execute("ANALYZE ledger_ledgernode")
+        root, compact, tree_size = _bulk_tree(big, size)
         LedgerLog.objects.create(
             organisation=big,
             origin=f"big{size}.bench.test/ledger/big{size}",
-            size=cr.size,
-            root_hash=cr.root(),
-            compact_range=cr.to_bytes(),
+            size=tree_size,
+            root_hash=root,
+            compact_range=compact,
         )
-        load_s = time.perf_counter() - started
-        say(f"{size:,} entries: {2 * size:,} nodes loaded in {load_s:.0f} s")
+        say(f"{size:,} entries: tree computed and tiles loaded in {time.perf_counter() - started:.0f} s")
         rng = random.Random(size)
         label = f"{size:,} entries"
 
@@ -187,19 +365,19 @@ def _child(out: Path, sizes: list[int], appends: int, runs: int) -> None:
             size1 = _rng.randrange(1, _size)
             return lambda: selectors.consistency_proof_get(organisation=_org, size1=size1, size2=_size)
 
-        def root(i: int, _size: int = size, _org: Any = big, _rng: random.Random = rng) -> Any:
+        def root_at(i: int, _size: int = size, _org: Any = big, _rng: random.Random = rng) -> Any:
             s = _rng.randrange(1, _size + 1)
             return lambda: selectors.root_at(organisation=_org, size=s)
 
         # Sanity: the stored tree verifies.
         index = rng.randrange(size)
         proof = selectors.inclusion_proof_get(organisation=big, index=index, size=size)
-        merkle.verify_inclusion(index, size, merkle.leaf_hash(index.to_bytes(8, "big")), proof, cr.root())
+        merkle.verify_inclusion(index, size, merkle.leaf_hash(index.to_bytes(8, "big")), proof, root)
 
         for what, make in (
             ("inclusion proof", inclusion),
             ("consistency proof", consistency),
-            ("root at a past size", root),
+            ("root at a past size", root_at),
         ):
             r = time_calls(
                 f"ledger {what}",
@@ -208,7 +386,7 @@ def _child(out: Path, sizes: list[int], appends: int, runs: int) -> None:
                 make,
                 runs=runs,
                 target_ms=PROOF_TARGET_MS,
-                note="from stored nodes, one query",
+                note="from stored hash tiles, 2 queries",
             )
             say(f"{size:,}: {what} median {r.median_ms:.2f} ms, p95 {r.p95_ms:.2f} ms")
             results.append(r)
@@ -217,25 +395,23 @@ def _child(out: Path, sizes: list[int], appends: int, runs: int) -> None:
         n = 500
         start = time.perf_counter()
         for i in range(n):
-            services.ledger_append(organisation=big, kind="ballot", payload={**payload, "i": i}, ref="v1")
-        elapsed = time.perf_counter() - start
-        say(f"{size:,}: append {n / elapsed:,.0f} entries/s")
+            with transaction.atomic():
+                services.ledger_append(organisation=big, kind="ballot", payload={**PAYLOAD, "i": i}, ref="v1")
+        services.ledger_integrate_all(organisation=big)
         results.append(
-            Result(
-                "ledger append on a large log, 1 per transaction",
-                db,
+            rate_row(
+                "ledger append on a large log, 1 per transaction, 1 caller",
                 label,
                 n,
-                elapsed * 1000 / n,
-                elapsed * 1000 / n,
-                0.0,
-                1000 / 2000,
-                f"{n / elapsed:,.0f} entries/s",
+                time.perf_counter() - start,
+                "queue + sequencer on each commit",
             )
         )
+        log = LedgerLog.objects.get(organisation=big)
+        assert selectors.root_at(organisation=big, size=log.size) == bytes(log.root_hash)
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_size_pretty(pg_total_relation_size('ledger_ledgernode'))")
-            say(f"node table size now {cursor.fetchone()[0]}")
+            cursor.execute("SELECT pg_size_pretty(pg_total_relation_size('ledger_ledgertile'))")
+            say(f"hash tile table size now {cursor.fetchone()[0]}")
 
     out.write_text(json.dumps({"results": [r.as_dict() for r in results]}))
 
@@ -244,8 +420,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--sizes", default=os.environ.get("BENCH_LEDGER_SIZES", "1000000"))
-    parser.add_argument("--appends", type=int, default=3000)
+    parser.add_argument("--sizes", default=os.environ.get("BENCH_LEDGER_SIZES", "1000000,10000000"))
+    parser.add_argument("--appends", type=int, default=4000)
     parser.add_argument("--runs", type=int, default=200)
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)

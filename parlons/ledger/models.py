@@ -1,7 +1,8 @@
 """The transparency log of an organisation: entries, stored Merkle nodes, the head row, signed checkpoints.
 
-Nothing here is ever updated or deleted by the application except the head row (``LedgerLog``), which moves
-forward under a row lock. Rows hold no personal data: the log is public and can never be erased.
+Nothing here is ever updated or deleted by the application except the head row (``LedgerLog``) and the
+right-edge tiles, which the sequencer moves forward under the log's lock, and the queue (``LedgerPending``),
+which it empties. Rows hold no personal data: the log is public and can never be erased.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from parlons.core.models import Organisation
 
 
 class LedgerLog(TenantModel):
-    """The head of an organisation's log: its size, root and compact range (one row, locked on append)."""
+    """The head of an organisation's log: its size, root and compact range (written only by the sequencer)."""
 
     organisation = models.OneToOneField(Organisation, on_delete=models.CASCADE, related_name="ledger_log")
     origin = models.CharField(_("origin"), max_length=255, unique=True)
@@ -62,25 +63,84 @@ class LedgerEntry(TenantModel):
         return f"#{self.index} {self.kind}"
 
 
-class LedgerNode(TenantModel):
-    """A full Merkle node: the hash of leaves [idx·2^level, (idx+1)·2^level). Level 0 = leaf hashes."""
+class LedgerTile(TenantModel):
+    """A C2SP tlog-tiles hash tile: up to 256 consecutive full nodes of Merkle level ``8 · level``.
+
+    ``hashes`` holds the tile's nodes ``[idx·256, idx·256 + width)`` (32 bytes each). A partial tile (the right
+    edge of the tree) is rewritten by the sequencer as it grows; a full tile never changes again. Every node of
+    Merkle levels ``8·level … 8·level + 7`` inside the tile is a fold of its hashes, so an inclusion or
+    consistency proof reads about one tile per 8 levels (3–4 rows at 10 million entries).
+    """
 
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+", db_index=False)
     level = models.PositiveSmallIntegerField()
     idx = models.BigIntegerField()
-    hash = models.BinaryField(max_length=32)
+    hashes = models.BinaryField(max_length=256 * 32)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["organisation", "level", "idx"], name="ledger_node_unique_position"
+                fields=["organisation", "level", "idx"], name="ledger_tile_unique_position"
             )
         ]
-        verbose_name = _("tree node")
-        verbose_name_plural = _("tree nodes")
+        verbose_name = _("hash tile")
+        verbose_name_plural = _("hash tiles")
 
     def __str__(self) -> str:
-        return f"({self.level}, {self.idx})"
+        return f"tile {self.level}/{self.idx} ({len(self.hashes) // 32})"
+
+
+class LedgerPending(TenantModel):
+    """An entry waiting for the sequencer: written in the caller's own transaction, without any lock.
+
+    The sequencer (one per organisation at a time) moves pending rows into ``LedgerEntry`` in batches, in
+    ``id`` order among those committed, assigning indices and updating the tree. ``data``, ``leaf`` and ``code``
+    are final at insertion: the receipt code is known before the index.
+    """
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+", db_index=False)
+    kind = models.CharField(_("kind"), max_length=40)
+    ref = models.CharField(_("reference"), max_length=80, blank=True)
+    data = models.BinaryField()
+    code = models.CharField(_("receipt code"), max_length=19)
+    created_at = models.DateTimeField(_("queued at"))
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["organisation", "id"], name="ledger_pending_queue"),
+            models.Index(fields=["organisation", "code"], name="ledger_pending_code"),
+        ]
+        verbose_name = _("queued log entry")
+        verbose_name_plural = _("queued log entries")
+
+    def __str__(self) -> str:
+        return f"queued {self.kind} {self.code}"
+
+
+class LedgerCensus(TenantModel):
+    """The census of a vote at its opening: the sorted pseudonyms whose Merkle root and count went into the log.
+
+    Kept beside the log (not in it) so that a person holding their own pseudonym can get an inclusion proof
+    against the committed root; pseudonyms are per-vote keyed hashes, never names or e-mail addresses.
+    """
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    ref = models.CharField(_("vote"), max_length=80)
+    count = models.PositiveIntegerField()
+    root_hash = models.BinaryField(max_length=32)
+    # The sorted, distinct pseudonyms, one per line; leaf i of the census tree = H(0x00 || UTF-8 pseudonym i).
+    members = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "ref"], name="ledger_one_census_per_vote")
+        ]
+        verbose_name = _("vote census")
+        verbose_name_plural = _("vote censuses")
+
+    def __str__(self) -> str:
+        return f"census {self.ref} ({self.count})"
 
 
 class LedgerSigningKey(TenantModel):

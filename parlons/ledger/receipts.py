@@ -22,9 +22,12 @@ from parlons.ledger.verifier import RECEIPT_FORMAT, Problem, ReceiptCheck, check
 def receipt_for(entry: LedgerEntry, *, checkpoint: LedgerCheckpoint | None = None) -> dict[str, Any]:
     """The receipt of ``entry``: proved against ``checkpoint``, else the smallest checkpoint containing it.
 
-    When no checkpoint contains the entry yet, one is signed now (reason "receipt"), so a receipt is always
-    complete and checkable at once. Raises ValueError if ``checkpoint`` does not contain the entry.
+    A queued entry (``index`` None, as ``ledger_append`` returns it) is integrated now by the sequencer. When
+    no checkpoint contains the entry yet, one is signed now (reason "receipt"), so a receipt is always
+    complete and checkable at once. Raises ValueError if ``checkpoint`` does not contain the entry, LookupError
+    if the entry is neither queued nor in the log.
     """
+    entry = services.ledger_entry_integrated(entry)
     organisation = entry.organisation
     if checkpoint is None:
         checkpoint = selectors.checkpoint_covering(organisation=organisation, index=entry.index)

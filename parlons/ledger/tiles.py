@@ -12,6 +12,8 @@ import struct
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from parlons.ledger.merkle import node_hash
+
 TILE_WIDTH = 256
 TILE_HEIGHT = 8
 MAX_ENTRY_SIZE = 0xFFFF
@@ -130,3 +132,58 @@ def split_hashes(data: bytes) -> list[bytes]:
     if len(data) % 32:
         raise ValueError("a tile is a whole number of 32-byte hashes")
     return [data[i : i + 32] for i in range(0, len(data), 32)]
+
+
+# --- Stored hash tiles: proofs and appends ----------------------------------------------------------------------
+#
+# A log stores one row per hash tile (L, N): the hashes of Merkle level 8·L, nodes N·256 … N·256 + width - 1.
+# A full node (level, idx) with 8·L <= level < 8·L + 8 is the root of a perfect subtree over 2**(level - 8·L)
+# consecutive hashes of one tile, so any node a proof needs is read from one tile and folded.
+
+TileId = tuple[int, int]  # (tile level L, tile index N)
+
+
+def tile_of_node(level: int, idx: int) -> tuple[TileId, int, int]:
+    """The tile holding the subtree of full node (level, idx), the offset of its first hash, and how many."""
+    tile_level, height = divmod(level, TILE_HEIGHT)
+    first = idx << height
+    return (tile_level, first // TILE_WIDTH), first % TILE_WIDTH, 1 << height
+
+
+def perfect_root(hashes: list[bytes]) -> bytes:
+    """The root of a perfect subtree (2**k hashes of one level), folded pairwise."""
+    level = hashes
+    while len(level) > 1:
+        level = [node_hash(level[i], level[i + 1]) for i in range(0, len(level), 2)]
+    return level[0]
+
+
+def nodes_from_tiles(
+    ids: list[tuple[int, int]] | tuple[tuple[int, int], ...], tiles: dict[TileId, bytes]
+) -> dict[tuple[int, int], bytes]:
+    """The full nodes ``ids`` computed from stored tiles; a node whose tile is missing or too short is left out."""
+    out: dict[tuple[int, int], bytes] = {}
+    for level, idx in ids:
+        tile, offset, count = tile_of_node(level, idx)
+        data = tiles.get(tile)
+        if data is None or len(data) < (offset + count) * 32:
+            continue
+        hashes = [bytes(data[(offset + k) * 32 : (offset + k + 1) * 32]) for k in range(count)]
+        out[(level, idx)] = perfect_root(hashes)
+    return out
+
+
+def tile_appends(created: list[tuple[int, int, bytes]]) -> dict[TileId, tuple[int, bytes]]:
+    """Group newly created full nodes ``(level, idx, hash)`` into tile appends: tile → (first offset, bytes).
+
+    Only nodes of levels 0, 8, 16, … are stored; ``created`` must list each level's nodes in index order
+    (as ``merkle.CompactRange.append`` produces them)."""
+    out: dict[TileId, tuple[int, bytearray]] = {}
+    for level, idx, h in created:
+        if level % TILE_HEIGHT:
+            continue
+        tile = (level // TILE_HEIGHT, idx // TILE_WIDTH)
+        if tile not in out:
+            out[tile] = (idx % TILE_WIDTH, bytearray())
+        out[tile][1].extend(h)
+    return {tile: (offset, bytes(data)) for tile, (offset, data) in out.items()}

@@ -23,6 +23,9 @@ urlpatterns = [
         "<slug:org_slug>/receipt/<str:code>.tlog-proof", views.receipt_tlog_proof, name="receipt_tlog_proof"
     ),
     path("<slug:org_slug>/receipt/<str:code>", views.receipt_download, name="receipt"),
+    path("<slug:org_slug>/receipts/<str:code>", views.receipt_page, name="receipt_page"),
+    path("<slug:org_slug>/receipts/<str:code>/print", views.receipt_print, name="receipt_print"),
+    path("<slug:org_slug>/census/<str:ref>", views.census_proof, name="census_proof"),
     path("<slug:org_slug>/verify", views.receipt_verify, name="verify"),
     path("<slug:org_slug>/recount/<str:vote_id>", views.recount, name="recount"),
 ]

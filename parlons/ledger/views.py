@@ -2,7 +2,9 @@
 
 - C2SP tlog-tiles: ``checkpoint``, ``tile/<L>/<N>[.p/<W>]``, ``tile/entries/<N>[.p/<W>]``
 - JSON: ``proof/inclusion/<index>/<size>``, ``proof/consistency/<size1>/<size2>``, ``entries?start=&end=``
-- receipts: ``receipt/<code>`` (JSON download), ``receipt/<code>.tlog-proof``; ``verify`` (check page)
+- receipts: ``receipt/<code>`` (JSON download), ``receipt/<code>.tlog-proof``, ``receipts/<code>`` (the page,
+  "being recorded" until the sequencer integrates the entry), ``receipts/<code>/print``; ``verify`` (check page)
+- ``census/<vote>?pseudonym=``: a census inclusion proof
 - the transparency page itself.
 
 The slug must be the organisation of the request's host (or ``/o/<slug>/`` prefix): a town's log is never
@@ -11,19 +13,22 @@ served on another town's site.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from parlons.common.errors import DomainError
 from parlons.core.models import Organisation
-from parlons.ledger import audit, note, receipts, selectors, services
+from parlons.ledger import audit, census, merkle, note, receipts, selectors, services
 from parlons.ledger.entries import decode_entry, normalise_code
+from parlons.ledger.models import LedgerEntry
 from parlons.ledger.tiles import parse_path
 from parlons.ledger.verifier import Problem
 
@@ -161,11 +166,93 @@ def entries(request: HttpRequest, org_slug: str) -> JsonResponse:
 # --- Receipts ----------------------------------------------------------------------------------------------------
 
 
-def _entry_for_code(org: Organisation, code: str) -> Any:
-    entry = selectors.entry_by_code(organisation=org, code=normalise_code(code))
+def _stored_entry(org: Organisation, code: str) -> LedgerEntry | None:
+    """The log entry with this receipt code; a queued one is integrated now (a receipt needs its index)."""
+    code = normalise_code(code)
+    entry = selectors.entry_by_code(organisation=org, code=code)
+    if entry is None and selectors.pending_by_code(organisation=org, code=code) is not None:
+        services.ledger_integrate_all(organisation=org)
+        entry = selectors.entry_by_code(organisation=org, code=code)
+    return entry
+
+
+def _entry_for_code(org: Organisation, code: str) -> LedgerEntry:
+    entry = _stored_entry(org, code)
     if entry is None:
         raise Http404
     return entry
+
+
+# A queued entry older than this is integrated by the receipt page itself (the worker is late or stopped).
+PENDING_PATIENCE = dt.timedelta(seconds=5)
+
+
+def _receipt_context(request: HttpRequest, org: Organisation, code: str) -> dict[str, Any]:
+    code = normalise_code(code)
+    context: dict[str, Any] = {"organisation": org, "slug": org.slug, "code": code}
+    entry = selectors.entry_by_code(organisation=org, code=code)
+    if entry is None:
+        pending = selectors.pending_by_code(organisation=org, code=code)
+        if pending is None:
+            raise Http404
+        if timezone.now() - pending.created_at < PENDING_PATIENCE:
+            context.update(
+                pending=pending,
+                ahead=selectors.pending_ahead(organisation=org, pending=pending),
+                log_size=selectors.log_size(organisation=org),
+            )
+            return context
+        entry = _entry_for_code(org, code)
+    context.update(
+        entry=entry,
+        document=decode_entry(entry.data),
+        checkpoint=selectors.checkpoint_covering(organisation=org, index=entry.index),
+        verify_url=request.build_absolute_uri(reverse("ledger:verify", args=[org.slug])),
+    )
+    return context
+
+
+@require_GET
+def receipt_page(request: HttpRequest, org_slug: str, code: str) -> HttpResponse:
+    """A receipt's page: "being recorded" with the queue's progress (polled by HTMX) until the entry is in the
+    log, then the entry, its index and the downloads."""
+    org = _organisation(request, org_slug)
+    context = _receipt_context(request, org, code)
+    if request.headers.get("HX-Request"):
+        return render(request, "ledger/_receipt_status.html", context)
+    return render(request, "ledger/receipt.html", context)
+
+
+@require_GET
+def receipt_print(request: HttpRequest, org_slug: str, code: str) -> HttpResponse:
+    """A printable receipt (an in-person ballot: the agent hands it to the voter): the short code, where and
+    how to check it, what it does not prove. Nothing personal. Integrates a queued entry now."""
+    org = _organisation(request, org_slug)
+    entry = _entry_for_code(org, code)
+    context = {
+        "organisation": org,
+        "slug": org.slug,
+        "entry": entry,
+        "document": decode_entry(entry.data),
+        "verify_url": request.build_absolute_uri(reverse("ledger:verify", args=[org.slug])),
+    }
+    return render(request, "ledger/receipt_print.html", context)
+
+
+@require_GET
+def census_proof(request: HttpRequest, org_slug: str, ref: str) -> JsonResponse:
+    """``census/<vote>?pseudonym=…``: the proof that a pseudonym was in the vote's census at its opening."""
+    org = _organisation(request, org_slug)
+    pseudonym = request.GET.get("pseudonym", "").strip()
+    if not pseudonym:
+        return JsonResponse(
+            {"error": {"code": "pseudonym", "message": _("Give your pseudonym.")}}, status=400
+        )
+    try:
+        proof = selectors.census_proof(organisation=org, ref=ref, pseudonym=pseudonym)
+    except DomainError as exc:
+        return _json_error(exc)
+    return _cors(JsonResponse(proof))  # type: ignore[return-value]
 
 
 @require_GET
@@ -216,6 +303,25 @@ def problem_message(problem: Problem) -> str:
     return str(messages.get(problem.code, problem.code))
 
 
+def _census_check(org: Organisation, entry: dict[str, Any]) -> dict[str, Any] | None:
+    """For a ballot whose vote committed a census: was the ballot's pseudonym in it (proof checked here)?"""
+    payload = entry.get("payload")
+    voter, ref = (payload.get("voter"), entry.get("ref")) if isinstance(payload, dict) else (None, None)
+    if not isinstance(voter, str) or not isinstance(ref, str):
+        return None
+    record = selectors.census_get(organisation=org, ref=ref)
+    if record is None:
+        return None
+    try:
+        proof = selectors.census_proof(organisation=org, ref=ref, pseudonym=voter)
+        census.verify_member(
+            voter, index=proof["index"], count=proof["count"], proof=proof["proof"], root=proof["root"]
+        )
+    except (DomainError, merkle.ProofError):
+        return {"included": False, "count": record.count}
+    return {"included": True, "count": record.count}
+
+
 @require_http_methods(["GET", "POST"])
 def receipt_verify(request: HttpRequest, org_slug: str) -> HttpResponse:
     org = _organisation(request, org_slug)
@@ -236,7 +342,7 @@ def receipt_verify(request: HttpRequest, org_slug: str) -> HttpResponse:
             except (UnicodeDecodeError, ValueError):
                 context["error"] = _("This file is not a Parlons receipt.")
     elif code:
-        entry = selectors.entry_by_code(organisation=org, code=normalise_code(code))
+        entry = _stored_entry(org, code)
         if entry is None:
             context["error"] = _("No entry of this log has the code %(code)s.") % {"code": code}
         else:
@@ -246,6 +352,8 @@ def receipt_verify(request: HttpRequest, org_slug: str) -> HttpResponse:
         context["result"] = result
         context["problems"] = [problem_message(p) for p in result.problems]
         context["warnings"] = [problem_message(p) for p in result.warnings if p.code != "key_not_pinned"]
+        if result.included and result.entry:
+            context["census"] = _census_check(org, result.entry)
     context["code"] = code
     status = 400 if context.get("error") else 200
     return render(request, "ledger/verify.html", context, status=status)

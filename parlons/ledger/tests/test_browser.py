@@ -41,3 +41,24 @@ def test_transparency_and_receipt_check_pages_are_accessible(org, live_server, p
     assert page.locator("[role=status] .message-success").count() == 1
     if violations := axe_violations(page):
         pytest.fail(describe(url + " (result)", violations))
+
+
+def test_receipt_page_polls_until_recorded_and_prints(org, live_server, page, monkeypatch):
+    from parlons.ledger.tests.factories import queued
+
+    monkeypatch.setattr(services, "_integration_requested", lambda organisation_id: None)  # worker late
+    entry = queued(org, {"voter": "ab" * 32, "choices": [["p1", 1]]}, kind="ballot")
+    url = f"{live_server.url}/ledger/{org.slug}/receipts/{entry.code}"
+    page.goto(url)
+    assert "Being recorded" in page.locator("#receipt-status").inner_text()
+    if violations := axe_violations(page):
+        pytest.fail(describe(url + " (being recorded)", violations))
+    services.ledger_integrate(organisation=org)  # the sequencer runs; the page's next poll shows the receipt
+    page.locator("#receipt-status", has_text="Recorded in the log").wait_for(timeout=10_000)
+    if violations := axe_violations(page):
+        pytest.fail(describe(url + " (recorded)", violations))
+    page.get_by_role("link", name="Printable receipt").click()
+    page.wait_for_load_state()
+    assert entry.code in page.locator("main").inner_text()
+    if violations := axe_violations(page):
+        pytest.fail(describe(url + "/print", violations))
