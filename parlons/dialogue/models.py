@@ -144,6 +144,8 @@ class Moderation(TenantModel, TimeStampedModel):
     flags_count = models.PositiveIntegerField(default=0)
     spam_score = models.FloatField(default=0.0)
     spam_reasons = models.JSONField(default=list, blank=True)
+    # The words that drove the spam score: [[word, weight], ...], largest first (shown in the queue).
+    spam_terms = models.JSONField(default=list, blank=True)
     appealed = models.BooleanField(default=False)
 
     class Meta:
@@ -178,6 +180,8 @@ class ModerationAction(TenantModel):
         BLOCK = "block", _("Participant blocked")
         UNBLOCK = "unblock", _("Participant unblocked")
         APPEAL = "appeal", _("Appeal by the author")
+        GRANTED = "granted", _("Appeal granted: content restored")
+        DISMISSED = "dismissed", _("Appeal dismissed: content stays hidden")
 
     organisation = models.ForeignKey("core.Organisation", on_delete=models.CASCADE, related_name="+")
     moderation = models.ForeignKey(

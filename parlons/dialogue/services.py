@@ -17,6 +17,7 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.template.loader import render_to_string
+from django.urls import get_script_prefix, reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
@@ -24,7 +25,7 @@ from parlons.accounts.models import Role, User
 from parlons.common.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from parlons.core import permissions
 from parlons.core.models import Organisation
-from parlons.dialogue import ratelimit, spam, targets, text
+from parlons.dialogue import ratelimit, spam, spam_classifier, targets, text
 from parlons.dialogue.models import (
     MAX_DEPTH,
     Alignment,
@@ -125,13 +126,15 @@ def clean_body(body: str, *, field: str = "body", max_length: int = MAX_COMMENT_
 
 
 def screen_text(*, body: str, by: Any, organisation: Organisation) -> spam.Score:
-    """The spam/abuse score of a new text by ``by`` (staff texts are never held)."""
+    """The spam/abuse score of a new text by ``by`` (staff texts are never held): the rules, blended with
+    the organisation's classifier once its moderators have taught it enough (see ``spam_classifier``)."""
     if permissions.is_staff(by, organisation):
         return spam.Score(0.0, [])
     since = timezone.now() - timedelta(days=1)
     duplicates = Comment.objects.filter(author=by, body=body, created_at__gte=since).count()
     age = (timezone.now() - by.date_joined).total_seconds() / 86400 if by.date_joined else None
-    return spam.score_text(body, recent_duplicates=duplicates, author_age_days=age)
+    model = spam_classifier.model_for(organisation)
+    return spam.score_text(body, recent_duplicates=duplicates, author_age_days=age, model=model)
 
 
 def _moderation_for(target: Any, organisation: Organisation, *, author: Any, excerpt: str) -> Moderation:
@@ -172,6 +175,7 @@ def hold_for_review(
     moderation.is_hidden = True
     moderation.spam_score = score.value
     moderation.spam_reasons = score.reasons
+    moderation.spam_terms = [[word, weight] for word, weight in score.terms]
     moderation.excerpt = excerpt[:2000]
     moderation.save()
     ModerationAction.objects.create(
@@ -488,12 +492,18 @@ def content_flag(
         moderation.is_hidden = True
         moderation.save(update_fields=["is_hidden", "updated_at"])
         _apply_hidden(moderation, True)
+        justification = str(_("%(n)d flags") % {"n": moderation.flags_count})
         ModerationAction.objects.create(
             organisation=organisation,
             moderation=moderation,
             kind=ModerationAction.Kind.AUTO_HIDE,
             subject_user=author,
-            justification=str(_("%(n)d flags") % {"n": moderation.flags_count}),
+            justification=justification,
+        )
+        _notify_author(
+            moderation,
+            template="dialogue/email/moderation_hidden.txt",
+            justification=str(_("Several people reported it; the moderators will review it.")),
         )
     return moderation
 
@@ -509,6 +519,11 @@ def _require_justification(justification: str) -> str:
 def moderation_hide(*, moderation: Moderation, by: Any, justification: str) -> Moderation:
     """Hide flagged or held content, with a justification (logged; the author may appeal)."""
     _require_moderator(by, moderation.organisation)
+    if moderation.appealed:
+        # Keeping appealed content hidden is the dismissal of the appeal.
+        return moderation_appeal_decide(
+            moderation=moderation, by=by, grant=False, justification=justification
+        )
     justification = _require_justification(justification)
     moderation.state = Moderation.State.HIDDEN
     moderation.is_hidden = True
@@ -523,6 +538,8 @@ def moderation_hide(*, moderation: Moderation, by: Any, justification: str) -> M
         subject_user=moderation.author,
         justification=justification,
     )
+    spam_classifier.learn_from_decision(moderation.organisation)
+    _notify_author(moderation, template="dialogue/email/moderation_hidden.txt", justification=justification)
     return moderation
 
 
@@ -530,6 +547,8 @@ def moderation_hide(*, moderation: Moderation, by: Any, justification: str) -> M
 def moderation_restore(*, moderation: Moderation, by: Any, justification: str) -> Moderation:
     """Show again content that was hidden or held (logged with its justification)."""
     _require_moderator(by, moderation.organisation)
+    if moderation.appealed:
+        return moderation_appeal_decide(moderation=moderation, by=by, grant=True, justification=justification)
     justification = _require_justification(justification)
     moderation.state = Moderation.State.RESTORED
     moderation.is_hidden = False
@@ -544,19 +563,53 @@ def moderation_restore(*, moderation: Moderation, by: Any, justification: str) -
         subject_user=moderation.author,
         justification=justification,
     )
+    spam_classifier.learn_from_decision(moderation.organisation)
     return moderation
+
+
+def _appeal_dismissed(moderation: Moderation) -> bool:
+    """Whether the author's appeal against the current hiding was already examined and dismissed."""
+    last = (
+        ModerationAction.objects.filter(
+            moderation=moderation,
+            kind__in=[
+                ModerationAction.Kind.HOLD,
+                ModerationAction.Kind.AUTO_HIDE,
+                ModerationAction.Kind.HIDE,
+                ModerationAction.Kind.DISMISSED,
+            ],
+        )
+        .order_by("-created_at", "-id")
+        .values_list("kind", flat=True)
+        .first()
+    )
+    return last == ModerationAction.Kind.DISMISSED
 
 
 @transaction.atomic
 def moderation_appeal(*, moderation: Moderation, by: Any, explanation: str) -> Moderation:
-    """The author of hidden or held content asks the moderators to look again."""
+    """The author of hidden or held content asks the moderators to look again, saying why.
+
+    Preconditions: ``by`` is the content's author (a blocked author may still appeal); the content is hidden;
+    no appeal is waiting and the last one against this hiding was not already dismissed.
+    Side effects: the case goes back to the organisation's queue marked "appealed"; the appeal is logged.
+    Errors: PermissionDenied (not the author), ValidationFailed (not hidden, empty explanation), Conflict.
+    """
+    list(Moderation.objects.select_for_update().filter(pk=moderation.pk).values_list("pk", flat=True))
+    moderation.refresh_from_db()
     if by is None or not by.is_authenticated or moderation.author_id != by.pk:
         raise PermissionDenied(_("Only the author can appeal."))
     if not moderation.is_hidden:
         raise ValidationFailed(_("This content is not hidden."))
     if moderation.appealed:
         raise Conflict(_("Your appeal is already waiting for the moderators."))
-    explanation = _require_justification(explanation)
+    if _appeal_dismissed(moderation):
+        raise Conflict(_("Your appeal was already examined: the decision is final."))
+    explanation = text.clean(explanation)
+    if not explanation:
+        raise ValidationFailed(_("Explain why the moderators should look again."), field="explanation")
+    if len(explanation) > 2000:
+        raise ValidationFailed(_("Please keep the explanation under 2000 characters."), field="explanation")
     moderation.state = Moderation.State.PENDING
     moderation.appealed = True
     moderation.save()
@@ -567,6 +620,50 @@ def moderation_appeal(*, moderation: Moderation, by: Any, explanation: str) -> M
         by=by,
         subject_user=by,
         justification=explanation,
+    )
+    return moderation
+
+
+@transaction.atomic
+def moderation_appeal_decide(
+    *, moderation: Moderation, by: Any, grant: bool, justification: str, unblock: bool = False
+) -> Moderation:
+    """A moderator decides an appeal: ``grant`` restores the content (and, with ``unblock``, lets a blocked
+    author take part again); otherwise the content stays hidden and the decision is final.
+
+    Preconditions: ``by`` moderates the case's organisation; an appeal is waiting.
+    Side effects: logged (``granted`` / ``dismissed``, and ``unblock``) with the justification; the author is
+    e-mailed the decision and its justification once the transaction commits.
+    Errors: PermissionDenied (not a moderator), ValidationFailed (no appeal waiting, no justification).
+    """
+    _require_moderator(by, moderation.organisation)
+    list(Moderation.objects.select_for_update().filter(pk=moderation.pk).values_list("pk", flat=True))
+    moderation.refresh_from_db()
+    if not moderation.appealed:
+        raise ValidationFailed(_("No appeal is waiting on this content."))
+    justification = _require_justification(justification)
+    organisation = moderation.organisation
+    moderation.appealed = False
+    moderation.state = Moderation.State.RESTORED if grant else Moderation.State.HIDDEN
+    moderation.is_hidden = not grant
+    moderation.save()
+    _apply_hidden(moderation, not grant)
+    ModerationAction.objects.create(
+        organisation=organisation,
+        moderation=moderation,
+        kind=ModerationAction.Kind.GRANTED if grant else ModerationAction.Kind.DISMISSED,
+        by=by,
+        subject_user=moderation.author,
+        justification=justification,
+    )
+    spam_classifier.learn_from_decision(organisation)
+    if grant and unblock and moderation.author is not None:
+        user_unblock(organisation=organisation, user=moderation.author, by=by, justification=justification)
+    _notify_author(
+        moderation,
+        template="dialogue/email/appeal_decided.txt",
+        justification=justification,
+        extra={"granted": grant},
     )
     return moderation
 
@@ -640,6 +737,42 @@ def _absolute(organisation: Organisation, path: str) -> str:
     base = str(_setting("PARLONS_BASE_URL", "http://127.0.0.1:8000")).rstrip("/")
     prefix = "" if organisation.is_default else f"/o/{organisation.slug}"
     return f"{base}{prefix}{path}"
+
+
+def _absolute_path(organisation: Organisation, path: str) -> str:
+    """``_absolute`` for a path reversed in a request, whose script prefix (``/o/<slug>/``) it adds itself."""
+    prefix = get_script_prefix().rstrip("/")
+    if prefix and path.startswith(prefix + "/"):
+        path = path[len(prefix) :]
+    return _absolute(organisation, path)
+
+
+def _notify_author(
+    moderation: Moderation, *, template: str, justification: str, extra: dict[str, Any] | None = None
+) -> None:
+    """E-mail the author of moderated content what was decided and why, with the way to appeal."""
+    author = moderation.author
+    if author is None or not author.email or getattr(author, "deleted_at", None) is not None:
+        return
+    organisation = moderation.organisation
+    context = {
+        "organisation": organisation,
+        "excerpt": moderation.excerpt[:300],
+        "justification": justification,
+        "url": _absolute_path(organisation, reverse("dialogue:mine")),
+        **(extra or {}),
+    }
+    email = author.email
+
+    def send() -> None:
+        with translation.override(organisation.default_language or settings.LANGUAGE_CODE):
+            if template.endswith("appeal_decided.txt"):
+                subject = _("Your appeal was examined")
+            else:
+                subject = _("Your contribution was hidden by the moderators")
+            send_mail(str(subject)[:200], render_to_string(template, context), None, [email])
+
+    transaction.on_commit(send)
 
 
 def _notify_new_comment(*, comment: Comment, target: Any, info: targets.Target) -> None:

@@ -106,4 +106,5 @@ def thread_context(
             '<input type="hidden" name="csrfmiddlewaretoken" value="{}">', get_token(request)
         ),
         "flag_url": reverse("dialogue:flag"),
+        "mine_url": reverse("dialogue:mine"),
     }

@@ -13,6 +13,7 @@ urlpatterns = [
     path("flag/", views.flag, name="flag"),
     path("follow/", views.follow, name="follow"),
     path("moderation/", views.queue, name="queue"),
+    path("moderation/mine/", views.mine, name="mine"),
     path("moderation/<int:pk>/", views.decide, name="decide"),
     path("moderation/<int:pk>/appeal/", views.appeal, name="appeal"),
     path("moderation/blocked/<str:user_id>/unblock/", views.unblock, name="unblock"),

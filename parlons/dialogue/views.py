@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from parlons.accounts.models import User
 from parlons.common.errors import DomainError, NotFound
 from parlons.dialogue import selectors, services, targets
-from parlons.dialogue.models import Comment, FlagReason, Moderation, Visibility
+from parlons.dialogue.models import Comment, FlagReason, Moderation, ModerationAction, Visibility
 from parlons.dialogue.thread_context import thread_context
 
 FOLLOWABLE = {"core.process", "core.topic"}
@@ -251,6 +251,11 @@ def _case_rows(cases: list[Moderation]) -> list[dict[str, Any]]:
     return rows
 
 
+def _blocked_author_ids(organisation: Any, cases: list[Moderation]) -> set[int]:
+    ids = {c.author_id for c in cases if c.appealed and c.author_id}
+    return selectors.blocked_among(organisation=organisation, user_ids=ids) if ids else set()
+
+
 @login_required
 def queue(request: HttpRequest) -> HttpResponse:
     _require_moderator(request)
@@ -260,12 +265,14 @@ def queue(request: HttpRequest) -> HttpResponse:
         state = Moderation.State.PENDING
     qs = selectors.moderation_queue(organisation=organisation, state=state).prefetch_related("flags")
     page = Paginator(qs, 25).get_page(request.GET.get("page"))
+    cases = list(page.object_list)
     return render(
         request,
         "dialogue/queue.html",
         {
             "page": page,
-            "rows": _case_rows(list(page.object_list)),
+            "rows": _case_rows(cases),
+            "blocked_authors": _blocked_author_ids(organisation, cases),
             "state": state,
             "states": Moderation.State.choices,
             "log": list(selectors.moderation_log(organisation=organisation)[:20]),
@@ -292,6 +299,18 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
         elif action == "restore":
             services.moderation_restore(moderation=case, by=request.user, justification=justification)
             messages.success(request, _("The content is visible again."))
+        elif action in ("grant", "dismiss"):
+            services.moderation_appeal_decide(
+                moderation=case,
+                by=request.user,
+                grant=action == "grant",
+                justification=justification,
+                unblock=bool(request.POST.get("unblock")),
+            )
+            if action == "grant":
+                messages.success(request, _("The appeal is granted: the content is visible again."))
+            else:
+                messages.success(request, _("The appeal is dismissed: the content stays hidden."))
         elif action == "block" and case.author_id:
             services.moderation_hide(moderation=case, by=request.user, justification=justification)
             services.user_block(
@@ -323,6 +342,20 @@ def unblock(request: HttpRequest, user_id: str) -> HttpResponse:
     except DomainError as exc:
         messages.error(request, str(exc))
     return _back(request)
+
+
+@login_required
+def mine(request: HttpRequest) -> HttpResponse:
+    """The person's own moderated contributions: why each was hidden, and the form to appeal."""
+    cases = list(selectors.moderation_cases_of_author(organisation=_org(request), user=request.user)[:100])
+    rows = []
+    for row in _case_rows(cases):
+        case = row["case"]
+        row["can_appeal"] = (
+            case.is_hidden and not case.appealed and case.decision_kind != ModerationAction.Kind.DISMISSED
+        )
+        rows.append(row)
+    return render(request, "dialogue/mine.html", {"rows": rows})
 
 
 @require_POST

@@ -1,6 +1,7 @@
 """``{% comments obj %}`` renders the discussion of any registered contribution, with its form;
 ``{% follow_button obj %}`` and ``{% flag_form obj %}`` do the same for follows and flags; ``|rich_text`` shows
-user text safely (escaped, paragraphs, links made clickable with rel=nofollow)."""
+user text safely (escaped, paragraphs, links made clickable with rel=nofollow); ``|spam_reasons`` and
+``|spam_terms`` explain a spam score to the moderators."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from django import template
 from django.utils.html import escape, urlize
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import normalize_newlines
+from django.utils.translation import gettext_lazy as _
 
 from parlons.dialogue import selectors
 from parlons.dialogue.models import FlagReason
@@ -75,3 +77,40 @@ def rich_text(value: str) -> SafeString:
             linked = escape(paragraph)
         html.append("<p>" + linked.replace("\n", "<br>") + "</p>")
     return mark_safe("\n".join(html))  # noqa: S308 - every piece was escaped above
+
+
+# The stable codes of ``parlons.dialogue.spam`` in words a moderator reads.
+SPAM_REASONS = {
+    "many_links": _("many links"),
+    "link": _("a link"),
+    "new_account_with_link": _("a link from an account less than a day old"),
+    "advertising_words": _("advertising words"),
+    "abusive_words": _("insults"),
+    "shouting": _("written in capitals"),
+    "repeated_characters": _("repeated characters"),
+    "many_mentions": _("many mentions"),
+    "repeated_text": _("the same text posted again"),
+    "like_hidden_content": _("like content the moderators hid"),
+    "like_accepted_content": _("like content the moderators accepted"),
+}
+
+
+@register.filter
+def spam_reasons(codes: Any) -> list[str]:
+    """The reasons of a spam score, in words (unknown codes as they are)."""
+    return [str(SPAM_REASONS.get(code, code)) for code in codes or []]
+
+
+@register.filter
+def spam_terms(terms: Any) -> dict[str, list[tuple[str, str]]]:
+    """The words that drove a spam score, split into those that raised it and those that lowered it, each
+    with its weight formatted with a sign (``[["casino", 0.25], ...]`` as stored on the case)."""
+    raised: list[tuple[str, str]] = []
+    lowered: list[tuple[str, str]] = []
+    for item in terms or []:
+        try:
+            word, weight = str(item[0]), float(item[1])
+        except (TypeError, ValueError, IndexError):
+            continue
+        (raised if weight > 0 else lowered).append((word, f"{weight:+.2f}"))
+    return {"raised": raised, "lowered": lowered}

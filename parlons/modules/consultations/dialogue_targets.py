@@ -57,6 +57,20 @@ def register() -> None:
     )
     targets.register(
         targets.Target(
+            label="consultations.amendment",
+            component_of=lambda a: a.proposal.component,
+            url_of=lambda a: a.proposal.get_absolute_url() + "#amendments",
+            title_of=lambda a: a.title,
+            author_of=lambda a: a.author,
+            # Amendments are moderated (flags, spam check, appeals) but discussed on their proposal.
+            closed_reason=lambda a: _("Amendments are discussed on their proposal."),
+            set_hidden=services.set_amendment_hidden,
+            hide_after=lambda a: settings_of(a.proposal.component).flags_to_hide,
+            text_of=lambda a: f"{a.title}\n\n{a.body}",
+        )
+    )
+    targets.register(
+        targets.Target(
             label="consultations.debate",
             component_of=_component,
             url_of=lambda d: d.get_absolute_url(),

@@ -8,11 +8,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings as django_settings
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.mail import send_mail
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import F
-from django.utils import timezone
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
+from parlons.accounts.models import User
 from parlons.common.errors import Conflict, PermissionDenied, ValidationFailed
 from parlons.core import permissions
 from parlons.core.models import Organisation
@@ -23,6 +29,7 @@ from parlons.modules.consultations.models import (
     Proposal,
     Status,
     UserGroup,
+    UserGroupInvitation,
     UserGroupMembership,
 )
 
@@ -112,6 +119,131 @@ def user_group_add_member(
             return UserGroupMembership.objects.create(group=group, user=user, role=role)
     except IntegrityError:
         raise Conflict(_("This person is already in the group.")) from None
+
+
+def _require_group_admin(group: UserGroup, by: Any, message: Any) -> None:
+    if by is None or not by.is_authenticated:
+        raise PermissionDenied(_("Please sign in to take part."))
+    if _role_in(group, by) != UserGroupMembership.Role.ADMIN and not permissions.is_admin(
+        by, group.organisation
+    ):
+        raise PermissionDenied(message)
+    if dialogue.is_blocked(by, group.organisation):
+        raise PermissionDenied(_("Your participation in this organisation is suspended."))
+
+
+@transaction.atomic
+def user_group_invite(
+    *, group: UserGroup, by: Any, email: str, link: str, role: str = UserGroupMembership.Role.MEMBER
+) -> UserGroupInvitation:
+    """Invite a registered member of the organisation, found by their e-mail address, to join the group.
+
+    ``link`` is the absolute address of the group's page, where the invited person accepts or declines.
+    Preconditions: ``by`` administers the group (or the organisation) and is not blocked.
+    Side effect: an e-mail to the invited person, in the organisation's language, once the transaction commits.
+    Errors: PermissionDenied, ValidationFailed (field email: invalid, nobody registered in the organisation
+    with it; field role), Conflict (already in the group, already invited).
+    """
+    _require_group_admin(group, by, _("Only an administrator of the group can invite members."))
+    if role not in UserGroupMembership.Role.values:
+        raise ValidationFailed(_("Unknown role."), field="role")
+    email = (email or "").strip()
+    try:
+        validate_email(email)
+    except DjangoValidationError:
+        raise ValidationFailed(_("Enter a valid e-mail address."), field="email") from None
+    organisation = group.organisation
+    invited = (
+        User.objects.filter(
+            email__iexact=email, deleted_at__isnull=True, memberships__organisation=organisation
+        )
+        .order_by("pk")
+        .first()
+    )
+    if invited is None:
+        raise ValidationFailed(
+            _("Nobody registered in this organisation uses this address: ask the person to sign up first."),
+            field="email",
+        )
+    if UserGroupMembership.objects.filter(group=group, user=invited).exists():
+        raise Conflict(_("This person is already in the group."), field="email")
+    try:
+        with transaction.atomic():
+            invitation = UserGroupInvitation.objects.create(
+                group=group, user=invited, role=role, invited_by=by
+            )
+    except IntegrityError:
+        raise Conflict(_("This person is already invited."), field="email") from None
+    context = {
+        "organisation": organisation,
+        "inviter": by.public_name,
+        "group": group.name,
+        "url": link,
+        "admin": role == UserGroupMembership.Role.ADMIN,
+    }
+    address = invited.email
+
+    def send() -> None:
+        with translation.override(organisation.default_language or django_settings.LANGUAGE_CODE):
+            subject = _("%(name)s invites you to join %(group)s") % {
+                "name": by.public_name,
+                "group": group.name,
+            }
+            body = render_to_string("consultations/email/group_invitation.txt", context)
+            send_mail(str(subject)[:200], body, None, [address])
+
+    transaction.on_commit(send)
+    return invitation
+
+
+@transaction.atomic
+def user_group_invitation_answer(*, invitation: UserGroupInvitation, by: Any, accept: bool) -> None:
+    """The invited person accepts (joins the group with the role offered) or declines; the invitation ends.
+
+    Errors: PermissionDenied (not the invited person, no longer a member of the organisation, blocked).
+    """
+    if by is None or not by.is_authenticated or invitation.user_id != by.pk:
+        raise PermissionDenied(_("This invitation is for someone else."))
+    group = invitation.group
+    if accept:
+        _require_member(by, group.organisation)
+        UserGroupMembership.objects.get_or_create(group=group, user=by, defaults={"role": invitation.role})
+    invitation.delete()
+
+
+@transaction.atomic
+def user_group_invitation_revoke(*, invitation: UserGroupInvitation, by: Any) -> None:
+    """An administrator of the group withdraws an invitation not yet answered."""
+    _require_group_admin(
+        invitation.group, by, _("Only an administrator of the group can withdraw invitations.")
+    )
+    invitation.delete()
+
+
+@transaction.atomic
+def user_group_remove_member(*, group: UserGroup, by: Any, user: Any) -> None:
+    """Remove someone from the group: an administrator of the group (or of the organisation) removes anyone;
+    any member may leave. The group's endorsements stay (they were made on its behalf).
+
+    Errors: PermissionDenied (neither an administrator nor the person themselves), ValidationFailed (not in
+    the group; the last administrator of the group, who must first name another).
+    """
+    if by is None or not by.is_authenticated:
+        raise PermissionDenied(_("Please sign in to take part."))
+    if getattr(user, "pk", None) != by.pk:
+        _require_group_admin(group, by, _("Only an administrator of the group can remove members."))
+    membership = UserGroupMembership.objects.select_for_update().filter(group=group, user=user).first()
+    if membership is None:
+        raise ValidationFailed(_("This person is not in the group."))
+    if membership.role == UserGroupMembership.Role.ADMIN:
+        admins = UserGroupMembership.objects.select_for_update().filter(
+            group=group, role=UserGroupMembership.Role.ADMIN
+        )
+        if admins.count() <= 1:
+            raise ValidationFailed(
+                _("The group needs at least one administrator: invite another one before leaving.")
+            )
+    membership.delete()
 
 
 def _endorsable(proposal: Proposal, group: UserGroup, by: Any) -> None:

@@ -105,3 +105,46 @@ class UserGroupForm(forms.Form):
         max_length=2000,
         required=False,
     )
+
+
+class GroupInvitationForm(forms.Form):
+    email = forms.EmailField(
+        label=_("E-mail address of the person to invite"),
+        help_text=_("They must already have an account in this organisation."),
+    )
+    role = forms.ChoiceField(label=_("Role in the group"), initial="member")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from parlons.modules.consultations.models import UserGroupMembership
+
+        super().__init__(*args, **kwargs)
+        self.fields["role"].choices = UserGroupMembership.Role.choices  # type: ignore[attr-defined]
+
+
+class AttachmentForm(forms.Form):
+    """An image or PDF for a proposal. The size is refused here before the file is read; its type is judged by
+    its content in the service (``attachments.py``), whatever its name says."""
+
+    file = forms.FileField(
+        label=_("Image or PDF document (10 MB at most)"),
+        widget=forms.FileInput(attrs={"accept": "image/jpeg,image/png,image/webp,image/gif,application/pdf"}),
+        error_messages={"required": _("Choose an image or a PDF document.")},
+    )
+    description = forms.CharField(
+        label=_("Description"),
+        max_length=300,
+        help_text=_("For an image, what it shows, for people who cannot see it; for a document, its title."),
+    )
+
+    def clean_file(self) -> Any:
+        from parlons.modules.consultations import attachments
+        from parlons.modules.consultations.services import ATTACHMENT_ERRORS
+
+        upload = self.cleaned_data["file"]
+        if upload.size > max(attachments.MAX_IMAGE_BYTES, attachments.MAX_DOCUMENT_BYTES):
+            raise forms.ValidationError(ATTACHMENT_ERRORS["too_big"])
+        return upload
+
+
+class CoauthorForm(forms.Form):
+    email = forms.EmailField(label=_("E-mail address of a co-author"))

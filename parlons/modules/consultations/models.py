@@ -229,6 +229,8 @@ class Amendment(TenantModel, PublicIdModel, TimeStampedModel):
     title = models.CharField(_("title"), max_length=150)
     body = models.TextField(_("description"))
     state = models.CharField(max_length=10, choices=State, default=State.PENDING)
+    # Held by the spam check or hidden by moderation: shown only to its author and the moderators.
+    is_hidden = models.BooleanField(default=False)
     decided_at = models.DateTimeField(null=True, blank=True)
     promoted_to = models.ForeignKey(
         Proposal, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -322,6 +324,27 @@ class UserGroupMembership(TenantModel):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["group", "user"], name="user_group_member_once")]
+
+
+class UserGroupInvitation(TenantModel):
+    """An administrator of a group invites a registered member of the organisation (found by their e-mail
+    address) to join it; the invited person accepts or declines once signed in."""
+
+    tenant_path = "group__organisation"
+
+    group = models.ForeignKey(UserGroup, on_delete=models.CASCADE, related_name="invitations")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    role = models.CharField(
+        max_length=10, choices=UserGroupMembership.Role, default=UserGroupMembership.Role.MEMBER
+    )
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["group", "user"], name="user_group_invited_once")]
 
 
 class Endorsement(TenantModel):

@@ -31,6 +31,7 @@ from parlons.modules.consultations.models import (
     Status,
     Support,
     UserGroup,
+    UserGroupInvitation,
     UserGroupMembership,
 )
 
@@ -283,14 +284,79 @@ def access_user_group(*, organisation: Any, public_id: str) -> UserGroup:
     return group
 
 
+@dataclass(frozen=True)
+class GroupPage:
+    """What the page of a group shows to one person: the members and pending invitations only to people of the
+    group and to administrators of the organisation; ``role`` is the person's role in it (or None)."""
+
+    group: UserGroup
+    role: str | None
+    can_manage: bool
+    can_see_members: bool
+    members: list[UserGroupMembership]
+    invitations: list[UserGroupInvitation]
+    my_invitation: UserGroupInvitation | None
+
+
+def user_group_page(*, organisation: Any, public_id: str, user: Any) -> GroupPage:
+    """The group of this organisation as ``user`` may see it; an unverified group is shown only to its people,
+    to invited people and to the organisation's administrators (else NotFound)."""
+    group = access_user_group(organisation=organisation, public_id=public_id)
+    signed_in = user is not None and user.is_authenticated
+    role = (
+        UserGroupMembership.objects.filter(group=group, user=user).values_list("role", flat=True).first()
+        if signed_in
+        else None
+    )
+    org_admin = permissions.is_admin(user, organisation)
+    my_invitation = (
+        UserGroupInvitation.objects.filter(group=group, user=user).first()
+        if signed_in and role is None
+        else None
+    )
+    if not group.is_verified and role is None and not org_admin and my_invitation is None:
+        raise NotFound("group")
+    can_manage = role == UserGroupMembership.Role.ADMIN or org_admin
+    can_see = role is not None or org_admin
+    members = (
+        list(group.memberships.select_related("user").order_by("role", "user__display_name", "pk"))
+        if can_see
+        else []
+    )
+    invitations = list(group.invitations.select_related("user", "invited_by")) if can_manage else []
+    return GroupPage(group, role, can_manage, can_see, members, invitations, my_invitation)
+
+
+def user_group_member(*, group: UserGroup, user_public_id: str) -> Any:
+    """A person in the group, by their public id (None if they are not in it)."""
+    membership = group.memberships.filter(user__public_id=user_public_id).select_related("user").first()
+    return membership.user if membership is not None else None
+
+
+def invitations_for(*, organisation: Any, user: Any) -> list[UserGroupInvitation]:
+    """The person's invitations to groups of the organisation, not yet answered."""
+    if user is None or not user.is_authenticated:
+        return []
+    return list(
+        UserGroupInvitation.objects.for_organisation(organisation)
+        .filter(user=user)
+        .select_related("group", "invited_by")
+    )
+
+
 def drafts_of(*, component: Component, user: Any) -> QuerySet[Proposal]:
     if user is None or not user.is_authenticated:
         return Proposal.objects.none()
     return Proposal.objects.filter(component=component, author=user, status=Status.DRAFT)
 
 
-def amendments_of(*, proposal: Proposal) -> QuerySet[Amendment]:
-    return Amendment.objects.filter(proposal=proposal).select_related("author", "promoted_to")
+def amendments_of(*, proposal: Proposal, user: Any = None) -> QuerySet[Amendment]:
+    """The amendments of a proposal; hidden ones only for their author and the moderators."""
+    qs = Amendment.objects.filter(proposal=proposal).select_related("author", "promoted_to")
+    if not dialogue.can_moderate(user, proposal.organisation):
+        signed_in = user is not None and user.is_authenticated
+        qs = qs.filter(Q(is_hidden=False) | Q(author_id=user.pk)) if signed_in else qs.filter(is_hidden=False)
+    return qs
 
 
 def text_diff(old: str, new: str) -> list[tuple[str, str]]:
@@ -358,8 +424,20 @@ def debate_list(*, component: Component, user: Any = None) -> QuerySet[Debate]:
 
 
 def access_debate(*, component: Component, user: Any, public_id: str) -> Debate:
-    debate = debate_list(component=component, user=user).filter(public_id=public_id).first()
-    if debate is None:
+    """A debate of the component; a hidden one only for moderators and its author."""
+    organisation = component.process.organisation
+    debate = (
+        Debate.objects.for_organisation(organisation)
+        .filter(component=component, public_id=public_id)
+        .select_related("author")
+        .first()
+    )
+    is_author = (
+        debate is not None and user is not None and user.is_authenticated and debate.author_id == user.pk
+    )
+    if debate is None or (
+        debate.is_hidden and not is_author and not dialogue.can_moderate(user, organisation)
+    ):
         raise NotFound("debate")
     debate.component = component
     return debate

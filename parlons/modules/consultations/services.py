@@ -37,6 +37,10 @@ from parlons.modules.consultations.endorsements import (  # noqa: F401 - service
     proposal_unendorse,
     user_group_add_member,
     user_group_create,
+    user_group_invitation_answer,
+    user_group_invitation_revoke,
+    user_group_invite,
+    user_group_remove_member,
     user_group_verify,
 )
 from parlons.modules.consultations.models import (
@@ -144,16 +148,14 @@ def _check_limit(component: Component, by: Any, *, exclude: Proposal | None = No
         )
 
 
-def _screen(proposal: Proposal, by: Any) -> None:
-    """Run the spam check on a newly published text; suspicious ones wait hidden for a moderator."""
-    score = dialogue.screen_text(
-        body=f"{proposal.title}\n{proposal.body}", by=by, organisation=proposal.organisation
-    )
+def _screen(item: Proposal | Debate, by: Any) -> None:
+    """Run the spam check on a newly published proposal or debate; suspicious ones wait hidden for a moderator."""
+    score = dialogue.screen_text(body=f"{item.title}\n{item.body}", by=by, organisation=item.organisation)
     if score.suspicious(dialogue.spam_threshold()):
-        proposal.is_hidden = True
-        proposal.save(update_fields=["is_hidden", "updated_at"])
+        item.is_hidden = True
+        item.save(update_fields=["is_hidden", "updated_at"])
         dialogue.hold_for_review(
-            target=proposal, organisation=proposal.organisation, author=by, excerpt=proposal.body, score=score
+            target=item, organisation=item.organisation, author=by, excerpt=item.body, score=score
         )
 
 
@@ -234,7 +236,10 @@ def proposal_update_draft(
 
 @transaction.atomic
 def proposal_publish(*, proposal: Proposal, by: Any) -> Proposal:
-    """Publish one's draft (same checks as creating: permission and per-participant limit)."""
+    """Publish one's draft (same checks as creating: permission and per-participant limit).
+
+    Its images, documents and co-author invitations stay with it; the invitations made while it was a draft
+    are e-mailed now."""
     if proposal.author_id != getattr(by, "pk", None) or proposal.status != Status.DRAFT:
         raise PermissionDenied(_("Only the author can publish a draft."))
     component = proposal.component
@@ -246,6 +251,10 @@ def proposal_publish(*, proposal: Proposal, by: Any) -> Proposal:
     ProposalVersion.objects.create(proposal=proposal, title=proposal.title, body=proposal.body)
     dialogue.follow(target=proposal, by=by)
     _screen(proposal, by)
+    # Co-authors invited while it was a draft are told now that they can read it.
+    for invitation in CoauthorInvitation.objects.filter(proposal=proposal, accepted_at__isnull=True):
+        invitation.proposal = proposal
+        _send_coauthor_invitation(invitation, by)
     list_cache.bump(proposal.component_id)
     return proposal
 
@@ -424,7 +433,8 @@ def coauthor_invite(*, proposal: Proposal, by: Any, email: str) -> CoauthorInvit
     """The author invites someone, by e-mail, to sign the proposal with them.
 
     Preconditions: ``by`` is the author; the proposal is a draft or published; fewer than MAX_COAUTHORS invitations.
-    Side effect: an e-mail with a signed link, in the organisation's language, once the transaction has committed.
+    Side effect: an e-mail with a signed link, in the organisation's language, once the transaction has committed;
+    for a draft, the invitation waits and the e-mail goes when the draft is published (nobody can read a draft).
     Errors: PermissionDenied, ValidationFailed (field email), Conflict (already invited).
     """
     if proposal.author_id != getattr(by, "pk", None):
@@ -447,15 +457,23 @@ def coauthor_invite(*, proposal: Proposal, by: Any, email: str) -> CoauthorInvit
             invitation = CoauthorInvitation.objects.create(proposal=proposal, email=email, invited_by=by)
     except IntegrityError:
         raise Conflict(_("This person is already invited.")) from None
+    if proposal.status == Status.PUBLISHED:
+        _send_coauthor_invitation(invitation, by)
+    return invitation
+
+
+def _send_coauthor_invitation(invitation: CoauthorInvitation, by: Any) -> None:
+    """E-mail the signed link of an invitation once the transaction has committed."""
+    proposal = invitation.proposal
     organisation = proposal.organisation
-    url = coauthor_link(invitation)
     context = {
         "organisation": organisation,
         "inviter": by.public_name,
         "title": proposal.title,
-        "url": url,
+        "url": coauthor_link(invitation),
         "days": INVITATION_DAYS,
     }
+    email = invitation.email
 
     def send() -> None:
         with translation.override(organisation.default_language or django_settings.LANGUAGE_CODE):
@@ -464,7 +482,6 @@ def coauthor_invite(*, proposal: Proposal, by: Any, email: str) -> CoauthorInvit
             send_mail(str(subject)[:200], body, None, [email])
 
     transaction.on_commit(send)
-    return invitation
 
 
 @transaction.atomic
@@ -488,6 +505,8 @@ def coauthor_accept(*, token: str, by: Any) -> Proposal:
     if invitation is None or invitation.accepted_at is not None:
         raise ValidationFailed(_("This invitation link is invalid or was already used."))
     proposal = invitation.proposal
+    if proposal.status != Status.PUBLISHED:
+        raise ValidationFailed(_("This proposal can no longer be signed."))
     if (
         proposal.author_id == by.pk
         or CoauthorInvitation.objects.filter(proposal=proposal, accepted_by=by).exists()
@@ -517,6 +536,7 @@ def coauthors_of(proposal: Proposal) -> list[Any]:
 def amendment_create(*, proposal: Proposal, by: Any, title: str, body: str) -> Amendment:
     """Propose an amended version of someone else's proposal; its author will accept or reject it.
 
+    Side effect: the spam check may hold it, hidden, for the moderators.
     Errors: PermissionDenied (own proposal, phase, level), ValidationFailed (texts, unchanged text).
     """
     if by is not None and by.is_authenticated and proposal.author_id == by.pk:
@@ -527,7 +547,20 @@ def amendment_create(*, proposal: Proposal, by: Any, title: str, body: str) -> A
     title, body = _clean_text(title, body)
     if title == proposal.title and body == proposal.body:
         raise ValidationFailed(_("The amended version is identical to the proposal."), field="body")
-    return Amendment.objects.create(proposal=proposal, author=by, title=title, body=body)
+    amendment = Amendment.objects.create(proposal=proposal, author=by, title=title, body=body)
+    score = dialogue.screen_text(body=f"{title}\n{body}", by=by, organisation=proposal.organisation)
+    if score.suspicious(dialogue.spam_threshold()):
+        set_amendment_hidden(amendment, True)
+        dialogue.hold_for_review(
+            target=amendment, organisation=proposal.organisation, author=by, excerpt=body, score=score
+        )
+    return amendment
+
+
+def set_amendment_hidden(amendment: Amendment, hidden: bool) -> None:
+    """Called by the dialogue's moderation (and the spam check) to hide or show an amendment."""
+    Amendment.objects.filter(pk=amendment.pk).update(is_hidden=hidden)
+    amendment.is_hidden = hidden
 
 
 def _decide(amendment: Amendment, by: Any) -> None:
@@ -535,6 +568,8 @@ def _decide(amendment: Amendment, by: Any) -> None:
         raise PermissionDenied(_("Only the author of the proposal can accept or reject an amendment."))
     if amendment.state != Amendment.State.PENDING:
         raise ValidationFailed(_("This amendment was already decided."))
+    if amendment.is_hidden:
+        raise ValidationFailed(_("This amendment is waiting for the moderators."))
 
 
 @transaction.atomic
@@ -828,7 +863,9 @@ def proposal_split(*, proposal: Proposal, by: Any, parts: Sequence[tuple[str, st
 
 @transaction.atomic
 def debate_create(*, component: Component, by: Any, title: str, body: str) -> Debate:
-    """Open a debate (staff, or participants when the component allows it)."""
+    """Open a debate (staff, or participants when the component allows it).
+
+    Side effect: the spam check may hide it pending review (staff texts are never held)."""
     _require(by, component, "debate")
     title, body = _clean_text(title, body)
     organisation = _org(component)
@@ -841,6 +878,7 @@ def debate_create(*, component: Component, by: Any, title: str, body: str) -> De
         body=body,
     )
     dialogue.follow(target=debate, by=by)
+    _screen(debate, by)
     return debate
 
 

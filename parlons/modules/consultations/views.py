@@ -30,8 +30,11 @@ from parlons.modules.consultations.forms import (
     AmendmentForm,
     AnswerForm,
     AnswerStateForm,
+    AttachmentForm,
     CloseDebateForm,
+    CoauthorForm,
     DebateForm,
+    GroupInvitationForm,
     ProposalForm,
     UserGroupForm,
     add_domain_error,
@@ -261,13 +264,15 @@ def new(
         action = request.POST.get("action", "check")
         kwargs = form.service_kwargs()
         try:
-            if action == "draft":
+            if action in ("draft", "extras"):
                 if draft is None:
                     draft = services.proposal_create(
                         component=component, by=request.user, publish=False, **kwargs
                     )
                 else:
                     services.proposal_update_draft(proposal=draft, by=request.user, **kwargs)
+                if action == "extras":
+                    return redirect(_url("extras", component, public_id=draft.public_id))
                 messages.success(request, _("Your draft is saved. You can come back to it from the list."))
                 return redirect(_url("edit", component, public_id=draft.public_id))
             if action == "publish":
@@ -304,6 +309,78 @@ def new(
     )
 
 
+def extras(request: HttpRequest, process_slug: str, component_id: int, public_id: str) -> HttpResponse:
+    """Step 3 of the guided flow, on the saved draft: images and documents (checked by their content and size)
+    and co-authors to invite; then publish. The draft keeps all of them if the author stops here."""
+    component = _component(request, process_slug, component_id)
+    decision = permissions.can_perform(request.user, component, "create")
+    if not decision:
+        return _login_or_refuse(request, component, decision)
+    draft = _proposal(request, component, public_id)
+    if draft.status != Status.DRAFT or draft.author_id != request.user.pk:
+        raise Http404
+    here = _url("extras", component, public_id=draft.public_id)
+    action = request.POST.get("action", "") if request.method == "POST" else ""
+    attach_form = AttachmentForm(
+        request.POST if action == "attach" else None, request.FILES if action == "attach" else None
+    )
+    invite_form = CoauthorForm(request.POST if action == "invite" else None)
+    publish_error = ""
+    try:
+        if action == "attach" and attach_form.is_valid():
+            upload = attach_form.cleaned_data["file"]
+            services.proposal_attach(
+                proposal=draft,
+                by=request.user,
+                data=upload.read(),
+                description=attach_form.cleaned_data["description"],
+            )
+            messages.success(request, _("The file is added to your proposal."))
+            return redirect(here + "#attachments-title")
+        if action == "invite" and invite_form.is_valid():
+            invitation = services.coauthor_invite(
+                proposal=draft, by=request.user, email=invite_form.cleaned_data["email"]
+            )
+            messages.success(
+                request,
+                _("%(email)s will be invited when you publish the proposal.") % {"email": invitation.email},
+            )
+            return redirect(here + "#coauthors-title")
+        if action == "publish":
+            proposal = services.proposal_publish(proposal=draft, by=request.user)
+            if proposal.is_hidden:
+                messages.warning(request, _("Your proposal will appear once a moderator has read it."))
+            else:
+                messages.success(request, _("Your proposal is published. Thank you!"))
+            return redirect(_url("detail", component, public_id=proposal.public_id))
+    except DomainError as exc:
+        if action == "attach":
+            add_domain_error(attach_form, exc)
+        elif action == "invite":
+            add_domain_error(invite_form, exc)
+        else:
+            publish_error = str(exc)
+    status = 200 if not (attach_form.errors or invite_form.errors or publish_error) else 400
+    return render(
+        request,
+        "consultations/extras.html",
+        {
+            **_base(request, component, with_create=False),
+            "draft": draft,
+            "step": "extras",
+            "attachments": list(draft.attachments.all()),
+            "invitations": list(draft.coauthor_invitations.all()),
+            "attach_form": attach_form,
+            "invite_form": invite_form,
+            "publish_error": publish_error,
+            "max_attachments": services.MAX_ATTACHMENTS,
+            "max_coauthors": services.MAX_COAUTHORS,
+            "here": here,
+        },
+        status=status,
+    )
+
+
 def similar(request: HttpRequest, process_slug: str, component_id: int) -> HttpResponse:
     """The similar-proposals box for a title and description being typed (``?title=&body=``)."""
     component = _component(request, process_slug, component_id)
@@ -324,7 +401,8 @@ def detail(request: HttpRequest, process_slug: str, component_id: int, public_id
         return redirect(_url("detail", component, public_id=proposal.merged_into.public_id))  # type: ignore[union-attr]
     conf = settings_of(component)
     staff = permissions.is_staff(request.user, component.process.organisation)
-    amendments = list(selectors.amendments_of(proposal=proposal)) if proposal.has_amendments else []  # type: ignore[attr-defined]
+    has_amendments = proposal.has_amendments  # type: ignore[attr-defined]
+    amendments = list(selectors.amendments_of(proposal=proposal, user=request.user)) if has_amendments else []
     for amendment in amendments:
         amendment.diff_title = selectors.text_diff(proposal.title, amendment.title)  # type: ignore[attr-defined]
         amendment.diff = selectors.text_diff(proposal.body, amendment.body)  # type: ignore[attr-defined]
@@ -436,6 +514,8 @@ def detach(
         messages.success(request, _("The file is removed."))
     except DomainError as exc:
         messages.error(request, str(exc))
+    if request.POST.get("back") == "extras" and proposal.status == Status.DRAFT:
+        return redirect(_url("extras", component, public_id=proposal.public_id) + "#attachments-title")
     return redirect(proposal.get_absolute_url())
 
 
@@ -449,7 +529,13 @@ def coauthor_invite(
         invitation = services.coauthor_invite(
             proposal=proposal, by=request.user, email=request.POST.get("email", "")
         )
-        messages.success(request, _("An invitation is sent to %(email)s.") % {"email": invitation.email})
+        if proposal.status == Status.DRAFT:
+            messages.success(
+                request,
+                _("%(email)s will be invited when you publish the proposal.") % {"email": invitation.email},
+            )
+        else:
+            messages.success(request, _("An invitation is sent to %(email)s.") % {"email": invitation.email})
     except DomainError as exc:
         messages.error(request, str(exc))
     return redirect(proposal.get_absolute_url() + "#coauthors-title")
@@ -709,6 +795,8 @@ def debate_new(request: HttpRequest, process_slug: str, component_id: int) -> Ht
         except DomainError as exc:
             add_domain_error(form, exc)
         else:
+            if created.is_hidden:
+                messages.warning(request, _("Your debate will appear once a moderator has read it."))
             return redirect(created.get_absolute_url())
     return render(request, "consultations/debate_new.html", {**_base(request, component), "form": form})
 
@@ -791,6 +879,7 @@ def groups(request: HttpRequest, process_slug: str, component_id: int) -> HttpRe
             **_base(request, component, with_create=False),
             "form": form,
             "groups": selectors.user_groups_page(organisation=organisation, user=request.user),
+            "invitations": selectors.invitations_for(organisation=organisation, user=request.user),
             "is_admin": permissions.is_admin(request.user, organisation),
         },
     )
@@ -814,3 +903,111 @@ def group_verify(request: HttpRequest, process_slug: str, component_id: int, gro
     except DomainError as exc:
         messages.error(request, str(exc))
     return redirect(_url("groups", component))
+
+
+def _group_url(component: Component, group: Any) -> str:
+    return _url("group", component, group_id=group.public_id)
+
+
+def group(request: HttpRequest, process_slug: str, component_id: int, group_id: str) -> HttpResponse:
+    """A group's page: its members and pending invitations for its administrators (who invite and remove),
+    the invitation to answer for an invited person, a way to leave for a member."""
+    component = _component(request, process_slug, component_id)
+    organisation = component.process.organisation
+    try:
+        page = selectors.user_group_page(organisation=organisation, public_id=group_id, user=request.user)
+    except NotFound as exc:
+        raise Http404 from exc
+    form = GroupInvitationForm(request.POST or None)
+    if request.method == "POST":
+        if not request.user.is_authenticated:
+            return redirect(f"{reverse('account_login')}?{urlencode({'next': request.get_full_path()})}")
+        if form.is_valid():
+            try:
+                invitation = services.user_group_invite(
+                    group=page.group,
+                    by=request.user,
+                    email=form.cleaned_data["email"],
+                    role=form.cleaned_data["role"],
+                    link=request.build_absolute_uri(_group_url(component, page.group)),
+                )
+            except DomainError as exc:
+                add_domain_error(form, exc)
+            else:
+                messages.success(
+                    request,
+                    _("%(name)s is invited; they will join the group once they accept.")
+                    % {"name": invitation.user.public_name},
+                )
+                return redirect(_group_url(component, page.group))
+    return render(
+        request,
+        "consultations/group.html",
+        {**_base(request, component, with_create=False), "page": page, "form": form},
+    )
+
+
+@require_POST
+def group_member_remove(
+    request: HttpRequest, process_slug: str, component_id: int, group_id: str, user_id: str
+) -> HttpResponse:
+    """An administrator removes a member, or a member leaves (``user_id`` is their own)."""
+    component = _component(request, process_slug, component_id)
+    if not request.user.is_authenticated:
+        return redirect(f"{reverse('account_login')}?{urlencode({'next': request.get_full_path()})}")
+    try:
+        group = selectors.access_user_group(organisation=component.process.organisation, public_id=group_id)
+    except NotFound as exc:
+        raise Http404 from exc
+    member = selectors.user_group_member(group=group, user_public_id=user_id)
+    if member is None:
+        raise Http404
+    try:
+        services.user_group_remove_member(group=group, by=request.user, user=member)
+    except DomainError as exc:
+        messages.error(request, str(exc))
+        return redirect(_group_url(component, group))
+    if member.pk == request.user.pk:
+        messages.success(request, _("You left %(group)s.") % {"group": group.name})
+        return redirect(_url("groups", component))
+    messages.success(request, _("%(name)s is no longer in the group.") % {"name": member.public_name})
+    return redirect(_group_url(component, group))
+
+
+@require_POST
+def group_invitation(
+    request: HttpRequest,
+    process_slug: str,
+    component_id: int,
+    group_id: str,
+    invitation_id: int,
+    decision: str,
+) -> HttpResponse:
+    """The invited person accepts or declines; an administrator of the group revokes."""
+    component = _component(request, process_slug, component_id)
+    if not request.user.is_authenticated:
+        return redirect(f"{reverse('account_login')}?{urlencode({'next': request.get_full_path()})}")
+    try:
+        group = selectors.access_user_group(organisation=component.process.organisation, public_id=group_id)
+    except NotFound as exc:
+        raise Http404 from exc
+    invitation = group.invitations.filter(pk=invitation_id).select_related("group", "user").first()
+    if invitation is None or decision not in ("accept", "decline", "revoke"):
+        raise Http404
+    try:
+        if decision == "revoke":
+            services.user_group_invitation_revoke(invitation=invitation, by=request.user)
+            messages.success(request, _("The invitation is withdrawn."))
+        else:
+            services.user_group_invitation_answer(
+                invitation=invitation, by=request.user, accept=decision == "accept"
+            )
+            if decision == "accept":
+                messages.success(request, _("You joined %(group)s.") % {"group": group.name})
+            else:
+                messages.success(request, _("You declined the invitation."))
+                return redirect(_url("groups", component))
+    except DomainError as exc:
+        messages.error(request, str(exc))
+        return redirect(_url("groups", component))
+    return redirect(_group_url(component, group))

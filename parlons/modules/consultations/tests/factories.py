@@ -24,6 +24,7 @@ from parlons.modules.consultations.models import (
     Status,
     Support,
     UserGroup,
+    UserGroupInvitation,
     UserGroupMembership,
 )
 from parlons.modules.consultations.similarity import fingerprint
@@ -103,6 +104,9 @@ TENANT_BUILDERS = {
     "consultations.UserGroup": lambda org: UserGroup.objects.create(organisation=org, name="Vélo-Cité"),
     "consultations.UserGroupMembership": lambda org: UserGroupMembership.objects.create(
         group=UserGroup.objects.create(organisation=org, name="Les Amis du Parc"), user=_user(org)
+    ),
+    "consultations.UserGroupInvitation": lambda org: UserGroupInvitation.objects.create(
+        group=UserGroup.objects.create(organisation=org, name="Les Jardins Partagés"), user=_user(org)
     ),
     "consultations.Endorsement": lambda org: Endorsement.objects.create(
         proposal=ProposalFactory(organisation=org),
