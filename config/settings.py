@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "parlons.modules.budgets",
     "parlons.modules.surveys",
     "parlons.modules.consultations",
+    "parlons.modules.conversations",
 ]
 
 MIDDLEWARE = [
