@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from django.utils.functional import Promise
@@ -40,6 +41,37 @@ class MapLayer:
     features: Callable[[Component], Iterable[dict[str, Any]]]
 
 
+@dataclass(frozen=True, slots=True)
+class AnalysisText:
+    """One contribution a module hands to the text analysis (``texts_for_analysis``).
+
+    ``id`` is unique within the component (the analysis prefixes it with the module and component);
+    ``lang`` is the language when known, else None and detected; ``created`` is when the contribution was
+    made (timezone-aware), None when unknown (it then dates from the first analysis that saw it); ``area`` is
+    the name of its district, None when it has none (the process's district is used then).
+    """
+
+    id: str
+    text: str
+    lang: str | None = None
+    created: datetime | None = None
+    area: str | None = None
+
+
+@dataclass(frozen=True)
+class ImportableItem:
+    """A contribution of one module that another can take over (e.g. an accepted proposal becoming a budget
+    project): ``ref`` is stable (importing twice is detected by it), ``url`` links back to the original."""
+
+    ref: str
+    title: str
+    body: str
+    url: str
+    cost_estimate: int | None = None  # whole currency units
+    area_id: int | None = None
+    point: tuple[float, float] | None = None  # (longitude, latitude)
+
+
 @dataclass(frozen=True)
 class ModuleManifest:
     """What a module tells the core about itself. Frozen: registered once at start-up."""
@@ -65,9 +97,19 @@ class ModuleManifest:
     # stats(component) -> {name: number} for dashboards.
     stats: Callable[[Component], Mapping[str, int | float]] | None = None
     notification_kinds: tuple[str, ...] = ()
-    # texts_for_analysis(component) -> iterable of (id, text, lang or None).
-    texts_for_analysis: Callable[[Component], Iterable[tuple[str, str, str | None]]] | None = None
+    # texts_for_analysis(component) -> iterable of AnalysisText (or, the older form, plain
+    # (id, text, lang or None) tuples: no date nor district then).
+    texts_for_analysis: Callable[[Component], Iterable[AnalysisText | tuple[str, str, str | None]]] | None = (
+        None
+    )
+    # labelled_texts(component) -> iterable of (text, label_key): contributions people already categorised
+    # (and, optionally, each label's own describing words), from which insights learns to suggest a label for
+    # a new text; suggestion_labels(component) -> {label_key: name} of the labels a form offers now.
+    labelled_texts: Callable[[Component], Iterable[tuple[str, str]]] | None = None
+    suggestion_labels: Callable[[Component], Mapping[str, str]] | None = None
     map_layers: tuple[MapLayer, ...] = ()
+    # importable_items(component) -> the component's contributions other modules may import (ImportableItem).
+    importable_items: Callable[[Component], Iterable[ImportableItem]] | None = None
     # seed(component) fills a new component with demo content; must be idempotent.
     seed: Callable[[Component], None] | None = None
     # delete_guard(component) -> reason why it cannot be deleted, or None.

@@ -40,15 +40,30 @@ class ReviewForm(forms.Form):
 
 
 class AssistedBallotForm(forms.Form):
-    full_name = forms.CharField(label=_("Full name of the person voting"), max_length=200)
+    """Who votes in person. Towns with a census identify the resident by it (the same person then has one ballot
+    online and in person); other towns by full name and birth date."""
+
+    identifier = forms.CharField(
+        label=_("Census identifier (as on the person's documents)"), max_length=100, required=False
+    )
+    postal_code = forms.CharField(label=_("Postal code"), max_length=20, required=False)
+    full_name = forms.CharField(label=_("Full name of the person voting"), max_length=200, required=False)
     birth_date = forms.DateField(label=_("Date of birth"), widget=forms.DateInput(attrs={"type": "date"}))
     residence = forms.ModelChoiceField(
         label=_("District of residence"), queryset=Area.objects.none(), required=False
     )
 
-    def __init__(self, *args, areas=None, **kwargs):
+    def __init__(self, *args, areas=None, census=False, **kwargs):
         super().__init__(*args, **kwargs)
+        self.census = census
         self.fields["residence"].queryset = areas if areas is not None else Area.objects.none()
+        if census:
+            del self.fields["full_name"]
+            self.fields["identifier"].required = self.fields["postal_code"].required = True
+            self.fields["residence"].help_text = _("Used when the census does not give the district.")
+        else:
+            del self.fields["identifier"], self.fields["postal_code"]
+            self.fields["full_name"].required = True
 
 
 class SpendingForm(forms.Form):
@@ -66,5 +81,61 @@ class MilestoneForm(forms.Form):
     )
 
 
+class PhotoForm(forms.Form):
+    file = forms.ImageField(
+        label=_("Photo of the works"), help_text=_("JPEG, PNG, WebP, GIF or HEIC, 10 MB at most.")
+    )
+    alt_text = forms.CharField(
+        label=_("Photo description"),
+        max_length=200,
+        help_text=_("What the photo shows, for people who cannot see it."),
+    )
+    taken_on = forms.DateField(
+        label=_("Taken on"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+
 class ProgressForm(forms.Form):
     progress = forms.IntegerField(label=_("Progress (%)"), min_value=0, max_value=100)
+
+
+class BudgetForm(forms.ModelForm):
+    """A budget's configuration; ``budget_create`` / ``budget_configure`` check the rules."""
+
+    class Meta:
+        model = Budget
+        fields = [
+            "title",
+            "description",
+            "amount",
+            "currency",
+            "area",
+            "ballot_type",
+            "min_projects",
+            "max_projects",
+            "min_share",
+            "points",
+            "top_k",
+            "rule",
+            "tie_break",
+        ]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+        help_texts = {
+            "min_share": _("Knapsack ballots: the least share of the budget a ballot must spend."),
+            "points": _("Cumulative ballots: the points each person shares out."),
+            "top_k": _("Ranked ballots: how many projects a person may rank."),
+            "rule": _("Fixed and published before the vote opens."),
+        }
+
+    def __init__(self, *args, areas=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["area"].queryset = areas if areas is not None else Area.objects.none()
+        self.fields["area"].empty_label = _("The whole town")
+
+
+class ImportPbForm(forms.Form):
+    file = forms.FileField(
+        label=_("Pabulib file (.pb)"),
+        help_text=_("The standard format of participatory-budget data (META, PROJECTS and VOTES sections)."),
+    )
+    title = forms.CharField(label=_("Title (optional)"), max_length=200, required=False)

@@ -41,11 +41,22 @@ def _stats(component: Component) -> dict[str, int]:
     }
 
 
-def _texts(component: Component) -> Iterable[tuple[str, str, str | None]]:
+def _texts(component: Component) -> Iterable[registry.AnalysisText]:
+    """Reviewed projects, dated by their submission, in their district (else their budget's)."""
     from parlons.modules.budgets.models import Project
 
-    for project in Project.objects.filter(budget__component=component).exclude(status="submitted"):
-        yield (f"budgets.project:{project.pk}", f"{project.title}\n{project.description}", None)
+    rows = (
+        Project.objects.filter(budget__component=component)
+        .exclude(status="submitted")
+        .values_list("pk", "title", "description", "created_at", "area__name", "budget__area__name")
+    )
+    for pk, title, description, created_at, area, budget_area in rows.iterator(chunk_size=2000):
+        yield registry.AnalysisText(
+            id=f"budgets.project:{pk}",
+            text=f"{title}\n{description}",
+            created=created_at,
+            area=area or budget_area or None,
+        )
 
 
 def _features(component: Component) -> Iterable[dict[str, Any]]:
@@ -75,6 +86,12 @@ def _delete_guard(component: Component) -> Any:
     return None
 
 
+def _api_router() -> Any:
+    from parlons.modules.budgets.api import build_router
+
+    return build_router()
+
+
 def _seed(component: Component) -> None:
     from parlons.modules.budgets.seed import seed_component
 
@@ -102,6 +119,7 @@ manifest = registry.register(
             "vote": lambda user, component, obj=None: True,
         },
         urls="parlons.modules.budgets.urls",
+        api_router=_api_router,
         stats=_stats,
         notification_kinds=("budgets.project_reviewed", "budgets.result_published"),
         texts_for_analysis=_texts,

@@ -41,6 +41,10 @@ class Budget(TenantModel, TimeStampedModel):
             _("Method of Equal Shares with raised shares, completed by most votes"),
         )
 
+    class TieBreak(models.TextChoices):
+        ID = "id", _("The project submitted first (smallest identifier)")
+        COST = "cost", _("The cheaper project, then the one submitted first")
+
     class Status(models.TextChoices):
         DRAFT = "draft", _("In preparation")
         OPEN = "open", _("Open for voting")
@@ -73,6 +77,13 @@ class Budget(TenantModel, TimeStampedModel):
     points = models.PositiveIntegerField(_("points to share out"), default=10)
     top_k = models.PositiveIntegerField(_("number of projects to rank"), default=3)
     rule = models.CharField(_("counting rule"), max_length=20, choices=Rule, default=Rule.MES_ADD1_GREEDY)
+    tie_break = models.CharField(
+        _("tie rule"),
+        max_length=8,
+        choices=TieBreak,
+        default=TieBreak.ID,
+        help_text=_("Which project wins when two have exactly the same score; published with the rule."),
+    )
     status = models.CharField(_("status"), max_length=8, choices=Status, default=Status.DRAFT)
     opened_at = models.DateTimeField(_("opened at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
@@ -147,6 +158,9 @@ class Project(PublicIdTenantModel):
         _("progress (%)"), default=0, validators=[MaxValueValidator(100)]
     )
     external_id = models.CharField(_("identifier in an imported file"), max_length=64, blank=True)
+    # Imported from another module's contribution (an accepted proposal): its stable reference and page.
+    source_ref = models.CharField(_("imported from"), max_length=120, blank=True, db_index=True)
+    source_url = models.CharField(_("original contribution"), max_length=300, blank=True)
 
     class Meta:
         ordering = ["title", "id"]
@@ -268,4 +282,29 @@ class SpendingEvent(TenantModel, TimeStampedModel):
         verbose_name_plural = _("spending events")
         constraints = [
             models.CheckConstraint(condition=models.Q(amount__gt=0), name="budget_spending_positive")
+        ]
+
+
+class ProjectPhoto(TenantModel, TimeStampedModel):
+    """A photo of a funded project's works (cleaned: no EXIF, no GPS), with its text alternative."""
+
+    tenant_path = "project__budget__component__process__organisation"
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="photos")
+    file = models.ImageField(_("photo"), upload_to="budgets/photos/")
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    content_hash = models.CharField(max_length=64)
+    alt_text = models.CharField(_("photo description"), max_length=200)
+    taken_on = models.DateField(_("taken on"), null=True, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["taken_on", "id"]
+        verbose_name = _("project photo")
+        verbose_name_plural = _("project photos")
+        constraints = [
+            models.UniqueConstraint(fields=["project", "content_hash"], name="budget_photo_once_per_project")
         ]

@@ -3,12 +3,15 @@ voting. Idempotent: does nothing when the component already has budgets."""
 
 from __future__ import annotations
 
+import io
 import random
 from datetime import timedelta
 from decimal import Decimal
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from PIL import Image, ImageDraw
 
 from parlons.core.models import Area, Component
 from parlons.modules.budgets import services, transparency
@@ -99,6 +102,17 @@ def _ballots(budget: Budget, projects: list[Project], voters: int, seed: int) ->
     transparency.log_ballots(budget, Ballot.objects.bulk_create(rows))
 
 
+def _works_photo() -> SimpleUploadedFile:
+    """A drawn, deterministic picture of finished works (sky, lawn, a path): demo data needs no real photo."""
+    image = Image.new("RGB", (960, 540), (150, 195, 235))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((0, 300, 960, 540), fill=(90, 160, 80))
+    draw.polygon([(430, 540), (530, 540), (500, 300), (470, 300)], fill=(200, 190, 160))
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return SimpleUploadedFile("works.png", buffer.getvalue(), content_type="image/png")
+
+
 def seed_component(component: Component) -> None:
     if Budget.objects.filter(component=component).exists():
         return
@@ -147,6 +161,14 @@ def seed_component(component: Component) -> None:
             milestone_done=first,
             on=today - timedelta(days=190),
         )
+        if n == 0:
+            services.project_photo_add(
+                project=project,
+                by=None,
+                upload=_works_photo(),
+                alt_text=_("The finished works, seen from the street"),
+                taken_on=today - timedelta(days=20),
+            )
     current = services.budget_create(
         component=component,
         by=None,

@@ -11,7 +11,7 @@ from parlons.common.errors import NotFound
 from parlons.core.models import Component
 from parlons.modules.budgets import pabulib
 from parlons.modules.budgets.models import Ballot, Budget, Project, Result, SpendingEvent
-from parlons.modules.budgets.services import ON_BALLOT, tally_id
+from parlons.modules.budgets.services import ON_BALLOT, tally_id, voter_key
 
 PUBLIC_STATUSES = [s for s in Project.Status.values if s != Project.Status.SUBMITTED]
 
@@ -83,9 +83,10 @@ def review_queue(*, component: Component) -> QuerySet[Project]:
 def ballot_get(*, budget: Budget, user: Any) -> Ballot | None:
     if user is None or not user.is_authenticated:
         return None
+    organisation = budget.component.process.organisation
     return (
-        Ballot.objects.for_organisation(budget.component.process.organisation)
-        .filter(budget=budget, voter_key=f"u{user.pk}")
+        Ballot.objects.for_organisation(organisation)
+        .filter(budget=budget, voter_key=voter_key(user, organisation))
         .first()
     )
 

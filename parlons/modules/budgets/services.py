@@ -14,16 +14,31 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.contrib.gis.geos import Point
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from parlons.accounts.models import Membership
+from parlons.accounts import census
+from parlons.accounts.models import CensusEntry, Membership
+from parlons.accounts.services import census_key
 from parlons.common.errors import Conflict, PermissionDenied, ValidationFailed
-from parlons.core.models import Area, Component
-from parlons.modules.budgets import pabulib, transparency, vote_rules
-from parlons.modules.budgets.models import Ballot, Budget, Milestone, Project, Result, SpendingEvent
+from parlons.core import registry
+from parlons.core.models import Area, Component, DecisionEvent
+from parlons.core.services import decision_record
+from parlons.dialogue import services as dialogue
+from parlons.modules.budgets import pabulib, photos, transparency, vote_rules
+from parlons.modules.budgets.models import (
+    Ballot,
+    Budget,
+    Milestone,
+    Project,
+    ProjectPhoto,
+    Result,
+    SpendingEvent,
+)
 from parlons.modules.budgets.permissions import can_propose, require_staff, vote_decision
 
 ON_BALLOT = (
@@ -40,6 +55,52 @@ def tally_id(project: Project) -> str:
     """The project id used by the vote rules and in exported files. Ties go to the smallest id, so to the
     project submitted first (or, for an imported budget, to the smallest id of the file)."""
     return project.external_id or f"{project.pk:08d}"
+
+
+CONFIG_FIELDS = (
+    "title",
+    "description",
+    "amount",
+    "currency",
+    "area",
+    "ballot_type",
+    "min_projects",
+    "max_projects",
+    "min_share",
+    "points",
+    "top_k",
+    "rule",
+    "tie_break",
+)
+
+
+def _check_config(component: Component, config: Mapping[str, Any]) -> dict[str, Any]:
+    """Validate a budget's configuration (``CONFIG_FIELDS``); returns it cleaned. Raises ValidationFailed."""
+    config = dict(config)
+    config["title"] = str(config.get("title", "")).strip()
+    config["description"] = str(config.get("description", "")).strip()
+    if not config["title"]:
+        raise ValidationFailed(_("A budget needs a title."), field="title")
+    if config["amount"] <= 0:
+        raise ValidationFailed(_("The amount must be positive."), field="amount")
+    if config["ballot_type"] not in Budget.BallotType.values:
+        raise ValidationFailed(_("Unknown ballot type."), field="ballot_type")
+    if config["rule"] not in Budget.Rule.values:
+        raise ValidationFailed(_("Unknown counting rule."), field="rule")
+    if config["tie_break"] not in Budget.TieBreak.values:
+        raise ValidationFailed(_("Unknown tie rule."), field="tie_break")
+    if config["min_projects"] < 0:
+        raise ValidationFailed(_("The minimum cannot be negative."), field="min_projects")
+    if config["max_projects"] and config["max_projects"] < config["min_projects"]:
+        raise ValidationFailed(_("The maximum cannot be below the minimum."), field="max_projects")
+    area = config.get("area")
+    if area is not None and area.organisation_id != component.process.organisation_id:
+        raise ValidationFailed(_("Unknown district."), field="area")
+    if not 0 <= config["min_share"] <= 100:
+        raise ValidationFailed(_("The minimum share is a percentage."), field="min_share")
+    if config["points"] < 1 or config["top_k"] < 1:
+        raise ValidationFailed(_("At least one point and one rank are needed."), field="points")
+    return config
 
 
 @transaction.atomic
@@ -59,42 +120,51 @@ def budget_create(
     points: int = 10,
     top_k: int = 3,
     currency: str = "EUR",
+    tie_break: str = Budget.TieBreak.ID,
 ) -> Budget:
     """Create a budget in preparation. Administrators only (``by=None``: the system). Raises ValidationFailed."""
     require_staff(by, component, admin=True)
-    title = title.strip()
-    if not title:
-        raise ValidationFailed(_("A budget needs a title."), field="title")
-    if amount <= 0:
-        raise ValidationFailed(_("The amount must be positive."), field="amount")
-    if ballot_type not in Budget.BallotType.values:
-        raise ValidationFailed(_("Unknown ballot type."), field="ballot_type")
-    if rule not in Budget.Rule.values:
-        raise ValidationFailed(_("Unknown counting rule."), field="rule")
-    if max_projects and max_projects < min_projects:
-        raise ValidationFailed(_("The maximum cannot be below the minimum."), field="max_projects")
-    if area is not None and area.organisation_id != component.process.organisation_id:
-        raise ValidationFailed(_("Unknown district."), field="area")
-    if not 0 <= min_share <= 100:
-        raise ValidationFailed(_("The minimum share is a percentage."), field="min_share")
-    if points < 1 or top_k < 1:
-        raise ValidationFailed(_("At least one point and one rank are needed."), field="points")
-    return Budget.objects.create(
-        component=component,
-        title=title,
-        description=description.strip(),
-        amount=amount,
-        currency=currency,
-        ballot_type=ballot_type,
-        rule=rule,
-        area=area,
-        min_projects=min_projects,
-        max_projects=max_projects,
-        min_share=min_share,
-        points=points,
-        top_k=top_k,
-        position=Budget.objects.filter(component=component).count(),
+    config = _check_config(
+        component,
+        {
+            "title": title,
+            "description": description,
+            "amount": amount,
+            "currency": currency,
+            "area": area,
+            "ballot_type": ballot_type,
+            "min_projects": min_projects,
+            "max_projects": max_projects,
+            "min_share": min_share,
+            "points": points,
+            "top_k": top_k,
+            "rule": rule,
+            "tie_break": tie_break,
+        },
     )
+    return Budget.objects.create(
+        component=component, position=Budget.objects.filter(component=component).count(), **config
+    )
+
+
+@transaction.atomic
+def budget_configure(*, budget: Budget, by: Any, **changes: Any) -> Budget:
+    """Change a budget's configuration (any of ``CONFIG_FIELDS``), only while it is in preparation: the ballot
+    and the counting rule are fixed and public before the vote opens. Administrators only.
+    Raises PermissionDenied, Conflict (vote opened) or ValidationFailed."""
+    require_staff(by, budget.component, admin=True)
+    unknown = set(changes) - set(CONFIG_FIELDS)
+    if unknown:
+        raise ValidationFailed(_("Unknown setting."), field=sorted(unknown)[0])
+    budget = Budget.objects.select_for_update().select_related("component__process").get(pk=budget.pk)
+    if budget.status != Budget.Status.DRAFT:
+        raise Conflict(_("A budget cannot be reconfigured once voting has opened."))
+    current = {name: getattr(budget, name) for name in CONFIG_FIELDS}
+    config = _check_config(budget.component, current | changes)
+    for name, value in config.items():
+        setattr(budget, name, value)
+    budget.save(update_fields=[*CONFIG_FIELDS, "updated_at"])
+    return budget
 
 
 @transaction.atomic
@@ -179,6 +249,82 @@ def project_submit(
     )
 
 
+def importable_components(*, component: Component) -> list[tuple[Component, list[registry.ImportableItem]]]:
+    """Other components of the same organisation whose module offers items to import, with their items."""
+    found = []
+    others = (
+        Component.objects.filter(process__organisation_id=component.process.organisation_id)
+        .exclude(pk=component.pk)
+        .select_related("process")
+        .order_by("process__title", "weight", "pk")
+    )
+    for other in others:
+        manifest = registry.get(other.module_key)
+        if manifest is None or manifest.importable_items is None:
+            continue
+        items = list(manifest.importable_items(other))
+        if items:
+            found.append((other, items))
+    return found
+
+
+@transaction.atomic
+def project_import_items(
+    *, budget: Budget, by: Any, source: Component, refs: Sequence[str]
+) -> tuple[list[Project], int]:
+    """Import the chosen items of ``source`` (another component of the same organisation, e.g. accepted
+    proposals of a consultation) as projects awaiting review, while the budget is in preparation.
+
+    Idempotent: an item already imported into this budget is skipped. Each project keeps the item's reference
+    and links back to its page; the decision trail records where it came from. Items without a cost estimate
+    cannot be imported (the review needs one). Administrators only.
+    Returns (created projects, skipped count). Raises PermissionDenied, Conflict or ValidationFailed."""
+    require_staff(by, budget.component, admin=True)
+    organisation = budget.component.process.organisation
+    if source.process.organisation_id != organisation.pk or source.pk == budget.component_id:
+        raise ValidationFailed(_("Unknown component."), field="source")
+    manifest = registry.get(source.module_key)
+    if manifest is None or manifest.importable_items is None:
+        raise ValidationFailed(_("This component has nothing to import."), field="source")
+    if Budget.objects.select_for_update().get(pk=budget.pk).status != Budget.Status.DRAFT:
+        raise Conflict(_("Projects can only be added before the vote opens."))
+    offered = {item.ref: item for item in manifest.importable_items(source)}
+    chosen = list(dict.fromkeys(refs))
+    if not chosen:
+        raise ValidationFailed(_("Choose at least one item to import."), field="items")
+    if any(ref not in offered for ref in chosen):
+        raise ValidationFailed(_("This item cannot be imported."), field="items")
+    if any(not offered[ref].cost_estimate for ref in chosen):
+        raise ValidationFailed(_("Give the proposal an estimated cost before importing it."), field="items")
+    done = set(budget.projects.filter(source_ref__in=chosen).values_list("source_ref", flat=True))
+    areas = set(Area.objects.filter(organisation=organisation).values_list("pk", flat=True))
+    created = []
+    for ref in chosen:
+        if ref in done:
+            continue
+        item = offered[ref]
+        project = Project.objects.create(
+            budget=budget,
+            title=item.title[:200],
+            description=item.body,
+            cost=item.cost_estimate or 0,  # checked above: every chosen item has a positive estimate
+            area_id=item.area_id if item.area_id in areas else budget.area_id,
+            location=Point(*item.point, srid=4326) if item.point else None,
+            source_ref=ref,
+            source_url=item.url[:300],
+        )
+        decision_record(
+            organisation=organisation,
+            subject=project,
+            by=by,
+            kind=DecisionEvent.Kind.STATUS,
+            to_status=Project.Status.SUBMITTED,
+            body=_("Imported from the accepted proposal %(url)s") % {"url": item.url},
+        )
+        created.append(project)
+    return created, len(chosen) - len(created)
+
+
 def _check_cost(cost: Any, field: str = "cost") -> None:
     if not isinstance(cost, int) or isinstance(cost, bool) or cost <= 0:
         raise ValidationFailed(_("The cost must be a positive whole amount."), field=field)
@@ -208,12 +354,47 @@ def project_review(
 
 
 def in_person_key(*, full_name: str, birth_date: date) -> str:
-    """The one-person key of someone voting in person: an HMAC of their normalised name and birth date, so the
-    same person cannot vote twice at two desks, and no name is stored."""
+    """The one-person key of someone voting in person in a town without a census: an HMAC of their normalised
+    name and birth date, so the same person cannot vote twice at two desks, and no name is stored."""
     name = unicodedata.normalize("NFKD", full_name).encode("ascii", "ignore").decode().lower()
     name = " ".join(name.replace("-", " ").split())
     message = f"{name}|{birth_date.isoformat()}".encode()
     return "p" + hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).hexdigest()[:40]
+
+
+def has_census(organisation: Any) -> bool:
+    return CensusEntry.objects.filter(organisation=organisation).exists()
+
+
+def in_person_census_key(
+    *, organisation: Any, identifier: str, birth_date: date, postal_code: str
+) -> tuple[str, Area | None]:
+    """The one-person key of a resident found in the town's census, and their district.
+
+    The key (``c`` + census entry) is the one the same person votes under online once their account has passed
+    the census check (see ``voter_key``), so whichever channel votes last replaces the other ballot, never adds
+    to it. Raises ValidationFailed when the details match nobody in the census."""
+    value = census.digest(
+        key=census_key(organisation), identifier=identifier, birth_date=birth_date, postal_code=postal_code
+    )
+    entry = CensusEntry.objects.filter(organisation=organisation, digest=value).select_related("area").first()
+    if entry is None:
+        raise ValidationFailed(
+            _("These details do not match the census. Check them on the person's documents."),
+            field="identifier",
+        )
+    return f"c{entry.pk}", entry.area
+
+
+def voter_key(user: Any, organisation: Any) -> str:
+    """The one-person key of an online voter: their census entry once their account passed the census check
+    (shared with the in-person desk), else their account."""
+    entry = (
+        CensusEntry.objects.filter(organisation=organisation, claimed_by__user=user)
+        .values_list("pk", flat=True)
+        .first()
+    )
+    return f"c{entry}" if entry is not None else f"u{user.pk}"
 
 
 def _ballot_projects(budget: Budget) -> dict[str, tuple[int, int]]:
@@ -289,27 +470,38 @@ def _clean_choices(budget: Budget, choices: Sequence[str] | Mapping[str, int]) -
 
 def _upsert_ballot(
     *, budget: Budget, key: str, voter: Any, channel: str, assisted_by: Any, choices: list
-) -> tuple[int, int] | None:
+) -> tuple[int, int, str] | None:
     """Insert or replace the person's ballot in one statement, only while the budget is open.
 
-    Returns (id, revision), or None when the budget is not open. On PostgreSQL the statement runs under a shared
-    advisory lock on the budget: ballots proceed in parallel, while ``budget_close`` takes the lock exclusively,
-    so it waits for ballots in flight and later ones see the vote closed (a row lock on the budget would make
-    every concurrent ballot rewrite that row). The unique (budget, voter_key) constraint and ``ON CONFLICT``
-    make concurrent ballots of one person replace each other.
+    Returns (id, revision, voter key), or None when the budget is not open. An online voter's key is computed in
+    the statement (see ``voter_key``): their census entry once their account passed the census check, else
+    ``key``. On PostgreSQL the statement runs under a shared advisory lock on the budget, taken by a statement
+    of its own sent in the same round trip (the insert's snapshot is then taken after the lock is granted):
+    ballots proceed in parallel, while ``budget_close`` takes the lock exclusively, so it waits for ballots in
+    flight and later ones see the vote closed (a row lock on the budget would make every concurrent ballot
+    rewrite that row). The unique (budget, voter_key) constraint and ``ON CONFLICT`` make concurrent ballots
+    of one person replace each other.
     """
     ballot_table, budget_table = Ballot._meta.db_table, Budget._meta.db_table
+    census_table, membership_table = CensusEntry._meta.db_table, Membership._meta.db_table
     now = timezone.now()
+    online_user = getattr(voter, "pk", None) if channel == Ballot.Channel.ONLINE else None
     sql = (
         f"INSERT INTO {ballot_table} (budget_id, voter_id, voter_key, channel, assisted_by_id, choices, revision,"  # noqa: S608
         " receipt_code, created_at, updated_at)"
-        f" SELECT b.id, %s, %s, %s, %s, %s, 1, '', %s, %s FROM {budget_table} b WHERE b.id = %s AND b.status = %s"
+        " SELECT b.id, %s,"
+        f" COALESCE((SELECT 'c' || ce.id FROM {census_table} ce JOIN {membership_table} m ON m.id = ce.claimed_by_id"
+        "  WHERE m.user_id = %s AND ce.organisation_id = %s ORDER BY ce.id LIMIT 1), %s),"
+        f" %s, %s, %s, 1, '', %s, %s FROM {budget_table} b WHERE b.id = %s AND b.status = %s"
         " ON CONFLICT (budget_id, voter_key) DO UPDATE SET choices = excluded.choices, channel = excluded.channel,"
+        f" voter_id = COALESCE(excluded.voter_id, {ballot_table}.voter_id),"
         f" assisted_by_id = excluded.assisted_by_id, revision = {ballot_table}.revision + 1,"
-        " updated_at = excluded.updated_at RETURNING id, revision"
+        " updated_at = excluded.updated_at RETURNING id, revision, voter_key"
     )
     params = [
         getattr(voter, "pk", None),
+        online_user,
+        budget.component.process.organisation_id,
         key,
         channel,
         getattr(assisted_by, "pk", None),
@@ -320,11 +512,28 @@ def _upsert_ballot(
         Budget.Status.OPEN,
     ]
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("SELECT pg_advisory_xact_lock_shared(%s, %s)", [_LOCK_SPACE, budget.pk])
-        cursor.execute(sql, params)
+        if connection.vendor == "postgresql" and not _server_side_binding():
+            # Two statements, one round trip; each gets its own snapshot (READ COMMITTED).
+            lock = cursor.mogrify("SELECT pg_advisory_xact_lock_shared(%s, %s);", [_LOCK_SPACE, budget.pk])
+            cursor.execute(lock + " " + sql, params)
+            cursor.nextset()
+        else:
+            if connection.vendor == "postgresql":
+                cursor.execute("SELECT pg_advisory_xact_lock_shared(%s, %s)", [_LOCK_SPACE, budget.pk])
+            cursor.execute(sql, params)
         row = cursor.fetchone()
-    return (row[0], row[1]) if row else None
+    return (row[0], row[1], row[2]) if row else None
+
+
+def _server_side_binding() -> bool:
+    return bool(connection.settings_dict.get("OPTIONS", {}).get("server_side_binding"))
+
+
+class _UserRef:
+    """A user known by id only (the ballot's ``voter`` column)."""
+
+    def __init__(self, pk: int) -> None:
+        self.pk = pk
 
 
 # First key of the advisory locks taken on budgets (the second is the budget id).
@@ -357,32 +566,42 @@ def ballot_cast(
     Raises PermissionDenied, Conflict (vote not open) or ValidationFailed (``projects``/``points``)."""
     if assisted_by is not None:
         require_staff(assisted_by, budget.component)
-        if not person_key.startswith("p"):
+        if not person_key.startswith(("p", "c")):
             raise ValidationFailed(_("Identify the person voting."), field="full_name")
         if budget.area_id and (residence is None or residence.pk != budget.area_id):
             raise PermissionDenied(_("This vote is for residents of %(area)s.") % {"area": budget.area})
         key, channel, voter = person_key, Ballot.Channel.IN_PERSON, None
+        if key.startswith("c"):  # a census resident: their account, if they have one, sees this ballot
+            voter = (
+                Membership.objects.filter(census_claims__pk=int(key[1:]))
+                .values_list("user", flat=True)
+                .first()
+            )
+            voter = voter and _UserRef(voter)
     else:
         decision = vote_decision(voter, budget)
         if not decision:
             raise PermissionDenied(decision.reason)
-        key, channel = f"u{voter.pk}", Ballot.Channel.ONLINE
+        key, channel = f"u{voter.pk}", Ballot.Channel.ONLINE  # or their census entry: see _upsert_ballot
     cleaned = _clean_choices(budget, choices)
     written = _upsert_ballot(
         budget=budget, key=key, voter=voter, channel=channel, assisted_by=assisted_by, choices=cleaned
     )
     if written is None:
         raise Conflict(_("This vote is not open."))
+    key = written[2]
     ballot = Ballot(
         pk=written[0],
         revision=written[1],
         budget=budget,
-        voter=voter,
+        voter_id=getattr(voter, "pk", None),
         voter_key=key,
         channel=channel,
         assisted_by=assisted_by,
         choices=cleaned,
     )
+    if voter is not None and not isinstance(voter, _UserRef):
+        ballot.voter = voter
     ballot.receipt_code = transparency.log_ballot(budget, ballot)
     return ballot
 
@@ -412,7 +631,7 @@ def budget_close(*, budget: Budget, by: Any) -> Result:
         raise Conflict(_("Only an open vote can be closed."))
     election, projects = budget_election(budget)
     started = time.perf_counter()
-    outcome = vote_rules.tally(election, budget.rule)
+    outcome = vote_rules.tally(election, budget.rule, tie_break=budget.tie_break)
     seconds = time.perf_counter() - started
     winners = [projects[t].pk for t in outcome.winners]
     explanation = [
@@ -489,6 +708,59 @@ def spending_record(
         project.save(update_fields=["status", "updated_at"])
     transparency.log_spending(event)
     return event
+
+
+PHOTO_ERRORS = {
+    "too_big": _("The photo is too big (10 MB at most)."),
+    "too_large_image": _("The photo has too many pixels."),
+    "not_an_image": _("The file is not a photo (JPEG, PNG, WebP, GIF or HEIC)."),
+}
+
+
+@transaction.atomic
+def project_photo_add(
+    *, project: Project, by: Any, upload: UploadedFile, alt_text: str, taken_on: date | None = None
+) -> ProjectPhoto:
+    """Add a photo of a funded project's works (staff). The image is checked, stripped of its metadata (EXIF,
+    GPS), resized and re-encoded; the same photo twice is stored once. Raises PermissionDenied, Conflict (not
+    funded) or ValidationFailed (``file``: not an image or too big; ``alt_text``: a description is needed)."""
+    require_staff(by, project.budget.component)
+    _require_funded(project)
+    alt_text = alt_text.strip()
+    if not alt_text:
+        raise ValidationFailed(_("Describe the photo for people who cannot see it."), field="alt_text")
+    if (getattr(upload, "size", 0) or 0) > photos.MAX_BYTES:
+        raise ValidationFailed(PHOTO_ERRORS["too_big"], code="too_big", field="file")
+    upload.seek(0)
+    try:
+        clean = photos.clean(upload.read())
+    except photos.PhotoError as exc:
+        raise ValidationFailed(PHOTO_ERRORS[exc.code], code=exc.code, field="file") from exc
+    existing = ProjectPhoto.objects.filter(project=project, content_hash=clean.content_hash).first()
+    if existing is not None:
+        return existing
+    photo = ProjectPhoto(
+        project=project,
+        content_hash=clean.content_hash,
+        width=clean.width,
+        height=clean.height,
+        alt_text=alt_text[:200],
+        taken_on=taken_on,
+        uploaded_by=by if getattr(by, "is_authenticated", False) else None,
+    )
+    photo.file.save(f"{clean.content_hash}.jpg", ContentFile(clean.data), save=False)
+    photo.save()
+    return photo
+
+
+def project_follow(*, project: Project, by: Any, follow: bool = True) -> bool:
+    """Follow (or stop following) a project's execution through the shared dialogue follows; returns whether
+    ``by`` now follows it. Raises PermissionDenied for visitors who are not signed in."""
+    if follow:
+        dialogue.follow(target=project, by=by)
+    elif by is not None and by.is_authenticated:
+        dialogue.unfollow(target=project, by=by)
+    return follow and by is not None and by.is_authenticated
 
 
 @transaction.atomic

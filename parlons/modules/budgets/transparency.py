@@ -21,6 +21,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.conf import settings
+from django.db import connection
 
 from parlons.core.models import Organisation
 from parlons.ledger.recount import ClosedVote, RecountHook, VerifiedEntry, register_recount
@@ -63,11 +64,20 @@ def census_digest(pseudonyms: Iterable[str]) -> str:
     return hashlib.sha256(f"{len(ordered)}\n{chr(10).join(ordered)}".encode()).hexdigest()
 
 
-def _tally_ids(budget: Budget) -> dict[int, str]:
-    return {
-        p.pk: p.external_id or f"{p.pk:08d}"
-        for p in budget.projects.filter(status__in=ON_BALLOT).only("pk", "external_id")
-    }
+def _tally_ids(budget: Budget, *, memo: bool = False) -> dict[int, str]:
+    """Project pk -> tally id of the projects on the ballot; ``memo``: kept on the instance (the ballot is fixed
+    while the vote is open, so a bench or a desk casting many ballots reads it once)."""
+    cached = getattr(budget, "_tally_ids", None) if memo else None
+    if cached is None:
+        cached = {
+            pk: external_id or f"{pk:08d}"
+            for pk, external_id in budget.projects.filter(status__in=ON_BALLOT).values_list(
+                "pk", "external_id"
+            )
+        }
+        if memo:
+            budget._tally_ids = cached  # type: ignore[attr-defined]
+    return cached
 
 
 def _choices(tally: dict[int, str], choices: Sequence[Sequence[int]]) -> list[list[Any]]:
@@ -97,6 +107,7 @@ def log_vote_opened(budget: Budget, *, eligible: int) -> None:
             "currency": budget.currency,
             "ballot_type": budget.ballot_type,
             "rule": budget.rule,
+            "tie_break": budget.tie_break,
             "costs": costs,
             "census": {
                 "eligible": eligible,
@@ -113,9 +124,13 @@ def log_ballot(budget: Budget, ballot: Ballot) -> str:
         organisation=organisation_of(budget),
         kind="ballot",
         ref=vote_ref(budget),
-        payload=_ballot_payload(budget, _tally_ids(budget), ballot),
+        payload=_ballot_payload(budget, _tally_ids(budget, memo=True), ballot),
     )
-    Ballot.objects.filter(pk=ballot.pk).update(receipt_code=entry.code)
+    with connection.cursor() as cursor:  # one plain statement: this runs once per ballot cast
+        cursor.execute(
+            f"UPDATE {Ballot._meta.db_table} SET receipt_code = %s WHERE id = %s",  # noqa: S608
+            [entry.code, ballot.pk],
+        )
     return entry.code
 
 
@@ -252,7 +267,7 @@ def recount_entries(entries: Iterable[VerifiedEntry]) -> dict[str, Any] | None:
     election = vote_rules.Election(
         budget=opened["amount"], costs={t: costs[t] for t in ordered}, ballots=ballots
     )
-    outcome = vote_rules.tally(election, opened["rule"])
+    outcome = vote_rules.tally(election, opened["rule"], tie_break=opened.get("tie_break", "id"))
     return {
         "rule": opened["rule"],
         "winners": list(outcome.winners),

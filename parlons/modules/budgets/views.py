@@ -16,10 +16,12 @@ from parlons.core import permissions
 from parlons.core.models import Component
 from parlons.core.routing import component_or_404, component_reverse
 from parlons.core.selectors import area_list
+from parlons.dialogue import selectors as dialogue_selectors
 from parlons.modules.budgets import selectors, services
 from parlons.modules.budgets.forms import (
     AssistedBallotForm,
     MilestoneForm,
+    PhotoForm,
     ProgressForm,
     ProposeForm,
     ReviewForm,
@@ -145,6 +147,9 @@ def project(request: HttpRequest, process_slug: str, component_id: int, public_i
             staff=staff,
             funded=funded,
             milestones=list(item.milestones.all()) if funded else [],
+            photos=list(item.photos.all()) if funded else [],
+            photo_form=PhotoForm(),
+            following=funded and dialogue_selectors.is_following(user=request.user, target=item),
             spending=list(item.spending.all()) if funded else [],
             spent=selectors.spending_total(project=item) if funded else 0,
             spending_form=SpendingForm(),
@@ -181,6 +186,16 @@ def project_follow_up(
                     description=form.cleaned_data["description"],
                     document=form.cleaned_data["document"],
                 )
+        elif kind == "photo":
+            form = PhotoForm(request.POST, request.FILES)
+            if form.is_valid():
+                services.project_photo_add(
+                    project=item,
+                    by=request.user,
+                    upload=form.cleaned_data["file"],
+                    alt_text=form.cleaned_data["alt_text"],
+                    taken_on=form.cleaned_data["taken_on"],
+                )
         elif kind == "milestone":
             form = MilestoneForm(request.POST)
             if form.is_valid():
@@ -204,6 +219,25 @@ def project_follow_up(
                 messages.error(request, error)
     else:
         messages.success(request, _("Saved."))
+    return redirect(_url(component, "project", public_id=item.public_id))
+
+
+@require_POST
+def project_follow(
+    request: HttpRequest, process_slug: str, component_id: int, public_id: str
+) -> HttpResponse:
+    """Follow, or stop following, a funded project's execution."""
+    component = _component(request, process_slug, component_id)
+    try:
+        item = selectors.access_project(component=component, public_id=public_id, user=request.user)
+    except NotFound as exc:
+        raise Http404 from exc
+    if not request.user.is_authenticated:
+        return redirect(f"{reverse('account_login')}?next={item.get_absolute_url()}")
+    if services.project_follow(project=item, by=request.user, follow=request.POST.get("follow") == "1"):
+        messages.success(request, _("You follow this project: its news will reach you."))
+    else:
+        messages.success(request, _("You no longer follow this project."))
     return redirect(_url(component, "project", public_id=item.public_id))
 
 
@@ -292,24 +326,37 @@ def assisted_vote(request: HttpRequest, process_slug: str, component_id: int, bu
     if not _is_staff(request, component):
         raise Http404
     budget = _budget(component, budget_id)
+    organisation = component.process.organisation
     form = AssistedBallotForm(
-        request.POST or None, areas=area_list(organisation=component.process.organisation)
+        request.POST or None,
+        areas=area_list(organisation=organisation),
+        census=services.has_census(organisation),
     )
     errors: dict[str, str] = {}
     selected: dict[str, int] = {}
     if request.method == "POST" and form.is_valid():
         choices = _parse_ballot(budget, request.POST)
         selected = _as_selected(choices)
+        data = form.cleaned_data
         try:
+            residence = data["residence"]
+            if form.census:
+                key, listed = services.in_person_census_key(
+                    organisation=organisation,
+                    identifier=data["identifier"],
+                    birth_date=data["birth_date"],
+                    postal_code=data["postal_code"],
+                )
+                residence = listed or residence
+            else:
+                key = services.in_person_key(full_name=data["full_name"], birth_date=data["birth_date"])
             services.ballot_cast(
                 budget=budget,
                 voter=None,
                 choices=choices,
                 assisted_by=request.user,
-                person_key=services.in_person_key(
-                    full_name=form.cleaned_data["full_name"], birth_date=form.cleaned_data["birth_date"]
-                ),
-                residence=form.cleaned_data["residence"],
+                person_key=key,
+                residence=residence,
             )
         except DomainError as exc:
             if exc.field in form.fields:
@@ -368,7 +415,7 @@ def execution(request: HttpRequest, process_slug: str, component_id: int, budget
     funded = list(
         selectors.project_list(component=component, budget=budget)
         .filter(status__in=services.FUNDED)
-        .prefetch_related("milestones", "spending")
+        .prefetch_related("milestones", "spending", "photos")
     )
     for item in funded:
         item.spent = sum(s.amount for s in item.spending.all())  # type: ignore[attr-defined]

@@ -18,7 +18,7 @@ Definitions follow pabutools 1.2.3 (the reference used in ``../shared/data/pabul
 
 Published tie rule: among projects with exactly the same score (greedy) or the same price per unit of cost
 (MES), the project whose identifier comes first in code-point order of the identifier string wins
-(pabutools' ``lexico_tie_breaking``).
+(pabutools' ``lexico_tie_breaking``), or, with ``tie_break="cost"``, the cheaper project, then the smallest id.
 
 Arithmetic: the fast path of MES computes in float64 and tracks how close every decision was; whenever two
 candidates are within a relative 1e-9 of each other, or a project's supporters hold within 1e-9 of its cost,
@@ -38,6 +38,9 @@ import numpy as np
 Number = int | Fraction
 
 RULES = ("greedy", "greedy-stop", "mes", "mes+greedy", "mes+add1", "mes+add1+greedy")
+# Published tie rules: "id", the smallest identifier (code-point order) first; "cost", the cheaper project first,
+# then the smallest identifier.
+TIE_BREAKS = ("id", "cost")
 
 _EPS = 1e-9
 # Projects with at most this many distinct supporting ballots are priced from each ballot's money directly;
@@ -109,6 +112,7 @@ class _Compiled:
     support_w: list[np.ndarray] = field(
         default_factory=list
     )  # per project: float weights, built on first use
+    tie: list[tuple[Number | str, ...]] = field(default_factory=list)  # per project: its rank among equals
 
     @classmethod
     def counts_only(cls, election: Election) -> _Compiled:
@@ -129,38 +133,52 @@ class _Compiled:
 
     @classmethod
     def build(cls, election: Election) -> _Compiled:
+        """Ballots as rows of a boolean voters x projects matrix, packed to bytes so that identical ballots merge
+        in one ``np.unique`` (repeated ids on a ballot count once)."""
         ids = list(election.costs)
         position = {pid: i for i, pid in enumerate(ids)}
-        counts: dict[tuple[int, ...], int] = {}
-        for ballot in election.ballots:
-            try:
-                key = tuple(sorted({position[pid] for pid in ballot}))
-            except KeyError as exc:
-                raise RuleError(f"A ballot supports an unknown project {exc.args[0]!r}.") from None
-            counts[key] = counts.get(key, 0) + 1
-        keys = list(counts)
-        weights = np.fromiter((counts[k] for k in keys), dtype=np.int64, count=len(keys))
-        lengths = np.fromiter((len(k) for k in keys), dtype=np.int64, count=len(keys))
-        flat = np.fromiter((p for k in keys for p in k), dtype=np.int64, count=int(lengths.sum()))
-        owner = np.repeat(np.arange(len(keys), dtype=np.int64), lengths)
-        order = np.argsort(flat, kind="stable")
-        bounds = np.searchsorted(flat[order], np.arange(len(ids) + 1))
-        owners = owner[order]
-        support = [owners[bounds[i] : bounds[i + 1]] for i in range(len(ids))]
-        supporters = np.bincount(flat, weights=weights[owner], minlength=len(ids)).astype(np.int64)
+        ballots = [tuple(ballot) for ballot in election.ballots]  # any iterable; tuples are kept as they are
+        lengths = np.fromiter(map(len, ballots), dtype=np.int64, count=len(ballots))
+        try:
+            flat = np.fromiter(
+                map(position.__getitem__, chain.from_iterable(ballots)),
+                dtype=np.int64,
+                count=int(lengths.sum()),
+            )
+        except KeyError as exc:
+            raise RuleError(f"A ballot supports an unknown project {exc.args[0]!r}.") from None
+        matrix = np.zeros((len(ballots), len(ids)), dtype=bool)
+        matrix[np.repeat(np.arange(len(ballots)), lengths), flat] = True
+        packed = np.ascontiguousarray(np.packbits(matrix, axis=1))
+        width = packed.shape[1]
+        if len(ballots) and width:
+            rows, weights = np.unique(packed.view(np.dtype((np.void, width))).ravel(), return_counts=True)
+            distinct = np.unpackbits(rows.view(np.uint8).reshape(-1, width), axis=1, count=len(ids)).astype(
+                bool
+            )
+        else:
+            weights = np.array([len(ballots)] if len(ballots) else [], dtype=np.int64)
+            distinct = np.zeros((len(weights), len(ids)), dtype=bool)
+        weights = weights.astype(np.int64)
+        support_matrix = np.ascontiguousarray(distinct.T)
+        support = [np.flatnonzero(row) for row in support_matrix]
+        supporters = (
+            (support_matrix.astype(np.int64) @ weights) if len(weights) else np.zeros(len(ids), np.int64)
+        )
         return cls(
             ids=ids,
             costs=[election.costs[p] for p in ids],
             budget=election.budget,
-            voters=len(election.ballots),
+            voters=len(ballots),
             weights=weights,
             support=support,
-            supporters=supporters,
+            supporters=np.asarray(supporters, dtype=np.int64),
         )
 
 
-def _lexico(ids: list[str], indices: Iterable[int]) -> list[int]:
-    return sorted(indices, key=lambda i: ids[i])
+def _lexico(cp: _Compiled, indices: Iterable[int]) -> list[int]:
+    """``indices`` in the order of the published tie rule (see ``TIE_BREAKS``)."""
+    return sorted(indices, key=lambda i: cp.tie[i])
 
 
 def _greedy(
@@ -171,7 +189,7 @@ def _greedy(
     left = cp.budget - sum(cp.costs[i] for i in selected)
     order = sorted(
         (i for i in range(len(cp.ids)) if i not in chosen),
-        key=lambda i: (-_density(cp, i), cp.ids[i]),
+        key=lambda i: (-_density(cp, i), cp.tie[i]),
     )
     explanations: list[ShareExplanation] = []
     for i in order:
@@ -308,7 +326,7 @@ def _mes_fast(
             # Nobody capped: price / cost is exactly 1 / supporters.
             exact = {e[1]: Fraction(1, int(cp.supporters[e[1]])) for e in near}
             top = min(exact.values())
-            win = _lexico(cp.ids, [i for i, v in exact.items() if v == top])[0]
+            win = _lexico(cp, [i for i, v in exact.items() if v == top])[0]
             q = next(e[2] for e in near if e[1] == win)
         else:
             win, q = near[0][1], near[0][2]
@@ -393,7 +411,7 @@ def _mes_exact(cp: _Compiled, share: Fraction, initial: list[int], cap: Number |
             remaining.remove(i)
         if not tied:
             break
-        win = _lexico(cp.ids, [t[0] for t in tied])[0]
+        win = _lexico(cp, [t[0] for t in tied])[0]
         q = next(t[1] for t in tied if t[0] == win)
         idx = cp.support[win]
         old = cls[idx]
@@ -436,35 +454,45 @@ def _mes(
 def _same_outcome_between(low: _Run, high: _Run) -> bool:
     """True when every share between the shares of ``low`` and ``high`` gives the same winners in the same order.
 
-    Two arguments, round by round, given the same picks so far:
+    By induction over the rounds, given the same picks before round r at every share in between, round r picks
+    the same winner when either argument holds for it:
 
-    * if a project's supporters who pay all they have are the same people at both shares, its price is an affine
-      function of the share in between; if that holds for the winner of every round, every budget is affine too,
-      and two affine prices that compare the same way at both ends compare that way throughout;
-    * otherwise budgets grow with the share, so each price / cost can only fall: the winner at any share in
-      between pays at most what it paid at ``low``, a rival at least its lower bound at ``high``.
+    * monotone: budgets grow with the share (a supporter keeps ``max(budget - price, 0)`` and prices fall as
+      budgets grow), so each price / cost can only fall: the winner at any share in between pays at most what it
+      paid at ``low``, a rival at least its lower bound at ``high``;
+    * affine: while the winners of every earlier round were paid by the same capped supporters at both ends,
+      every budget is an affine function of the share in between; if the winner's and a rival's capped payers
+      are also the same at both ends, both prices are affine, and two affine prices that compare the same way at
+      both ends compare that way throughout.
     """
     if not (low.complete and high.complete) or low.winners != high.winners:
         return False
-    monotone = all(r < h * (1 - 1e-9) for r, h in zip(low.ratio, high.rival, strict=True))
-    if monotone or not (low.capped and high.capped):
-        return monotone
-    for r, win in enumerate(low.winners):
-        if win not in low.capped[r] or low.capped[r][win] != high.capped[r].get(win):
-            return False  # the winner's payers changed: budgets are not affine in between
-    for r, ratio in enumerate(low.ratio):
-        low_caps, high_caps = low.capped[r], high.capped[r]
-        for rival, bound in high.bounds[r].items():
-            if rival in low_caps and rival in high_caps and low_caps[rival] == high_caps[rival]:
-                continue
-            if not ratio < bound * (1 - 1e-9):
+    tracked = bool(low.capped and high.capped)
+    affine = tracked
+    for r, (win, ratio) in enumerate(zip(low.winners, low.ratio, strict=True)):
+        if ratio < high.rival[r] * (1 - 1e-9):
+            pass
+        elif not affine:
+            return False
+        else:
+            low_caps, high_caps = low.capped[r], high.capped[r]
+            if win not in low_caps or low_caps[win] != high_caps.get(win):
                 return False
+            for rival, bound in high.bounds[r].items():
+                if rival in low_caps and rival in high_caps and low_caps[rival] == high_caps[rival]:
+                    continue
+                if not ratio < bound * (1 - 1e-9):
+                    return False
+        if affine and (win not in low.capped[r] or low.capped[r][win] != high.capped[r].get(win)):
+            affine = (
+                False  # this round's payments are not affine in the share: later rounds are monotone only
+            )
     return True
 
 
 def _free_projects(cp: _Compiled) -> list[int]:
     # pabutools funds supported projects of cost zero before MES starts.
-    return _lexico(cp.ids, [i for i in range(len(cp.ids)) if cp.costs[i] == 0 and cp.supporters[i] > 0])
+    return _lexico(cp, [i for i in range(len(cp.ids)) if cp.costs[i] == 0 and cp.supporters[i] > 0])
 
 
 def _mes_explain(cp: _Compiled, picked: list[tuple[int, float, int]], start: int) -> list[ShareExplanation]:
@@ -474,18 +502,29 @@ def _mes_explain(cp: _Compiled, picked: list[tuple[int, float, int]], start: int
     ]
 
 
-def tally(election: Election, rule: str, *, exact: bool = False, exhaustive_stop: bool = True) -> Outcome:
+def tally(
+    election: Election,
+    rule: str,
+    *,
+    exact: bool = False,
+    exhaustive_stop: bool = True,
+    tie_break: str = "id",
+) -> Outcome:
     """Compute the winners of ``election`` under ``rule`` (one of ``RULES``).
 
     ``exhaustive_stop`` (add1 only): also stop at the first outcome where no supported project fits in the money
     left (pabutools' default); ``False`` keeps raising shares until the budget is exceeded.
 
     ``exact=True`` computes MES entirely in fractions (slow; the default float path already falls back to
-    fractions on any near tie). Raises ``RuleError`` for an unknown rule or inconsistent input.
+    fractions on any near tie). ``tie_break``: one of ``TIE_BREAKS``. Raises ``RuleError`` for an unknown rule
+    or tie rule, or inconsistent input.
     """
     if rule not in RULES:
         raise RuleError(f"Unknown rule {rule!r}; expected one of {', '.join(RULES)}.")
+    if tie_break not in TIE_BREAKS:
+        raise RuleError(f"Unknown tie rule {tie_break!r}; expected one of {', '.join(TIE_BREAKS)}.")
     cp = _Compiled.counts_only(election) if rule.startswith("greedy") else _Compiled.build(election)
+    cp.tie = [(c, pid) if tie_break == "cost" else (pid,) for pid, c in zip(cp.ids, cp.costs, strict=True)]
     selected: list[int] = []
     explanation: list[ShareExplanation] = []
     share: Fraction | None = None
@@ -532,37 +571,61 @@ def _add1(
 
     Stops at the first outcome that exceeds the budget (returning the previous one), when every supported
     project is funded, or (``exhaustive_stop``) at the first outcome where no supported project fits any more.
-    Stretches of shares with certifiably the same outcome (see ``_same_outcome_between``) are skipped by
-    galloping: try a jump, double it while it is certified, halve it when it is not.
+
+    The result is exactly that of trying every unit in turn, found with far fewer MES runs: stretches of shares
+    with certifiably the same outcome (see ``_same_outcome_between``) cannot hold a stop, so the walk gallops
+    (doubling its jump while the stretch is certified) and, when a stretch is not, bisects it to find its first
+    stop, if any, looking only at the units that are not certified.
     """
-    candidates = [
+    candidates = {
         i for i in range(len(cp.ids)) if i not in initial and cp.supporters[i] > 0 and cp.costs[i] > 0
-    ]
+    }
     initial_cost = sum(cp.costs[i] for i in initial)
-    previous, previous_share = _Run(), base
-    run, share, reruns = first, base, 0
-    jump, wait, patience = 2, 0, 1
-    while True:
+    runs: dict[int, _Run] = {0: first}
+    reruns = 0
+
+    def at(k: int) -> _Run:
+        nonlocal reruns
+        if k not in runs:
+            runs[k] = _mes(cp, base + k, initial, exact=exact, cap=cp.budget, track=True)
+            reruns += runs[k].exact
+        return runs[k]
+
+    def stop(k: int) -> str:
+        """Why the walk stops at unit ``k``: "over" (keep the previous outcome), "here", or "" (carry on)."""
+        run = at(k)
         cost = initial_cost + sum(cp.costs[w] for w in run.winners)
         if not run.complete or cost > cp.budget:
-            return previous, previous_share, reruns
+            return "over"
         taken = set(run.winners)
         if len(taken) == len(candidates):  # everything supported is funded: raising shares changes nothing
-            return run, share, reruns
-        if exhaustive_stop and all(cp.costs[i] > cp.budget - cost for i in candidates if i not in taken):
-            return run, share, reruns
-        previous, previous_share = run, share
-        if wait == 0:
-            far = _mes(cp, share + jump, initial, exact=exact, cap=cp.budget, track=True)
-            reruns += far.exact
-            if _same_outcome_between(run, far):
-                # Every share in between has this very outcome: nothing to stop on, carry on from ``far``.
-                run, share, jump, patience = far, share + jump, jump * 2, 1
-                continue
-            # Tight rounds: go one unit at a time for a while, waiting longer after each failed jump.
-            jump, wait, patience = 2, patience, min(patience * 2, 64)
-        else:
-            wait -= 1
-        share += 1
-        run = _mes(cp, share, initial, exact=exact, cap=cp.budget, track=True)
-        reruns += run.exact
+            return "here"
+        if exhaustive_stop and all(cp.costs[i] > cp.budget - cost for i in candidates - taken):
+            return "here"
+        return ""
+
+    def first_stop(low: int, high: int) -> int | None:
+        """The first unit in (low, high] where the walk stops, given it does not stop at ``low``."""
+        if high == low + 1:
+            return high if stop(high) else None
+        if _same_outcome_between(at(low), at(high)):
+            return None
+        mid = (low + high) // 2
+        found = first_stop(low, mid)
+        return found if found is not None else first_stop(mid, high)
+
+    if stop(0) == "over":
+        return _Run(), base, reruns
+    if stop(0) == "here":
+        return first, base, reruns
+    k, jump = 0, 1
+    while True:
+        before = len(runs)
+        found = first_stop(k, k + jump)
+        if found is not None:
+            kept = found - 1 if stop(found) == "over" else found
+            return at(kept), base + kept, reruns
+        # A stretch certified at once suggests a longer jump; one that had to be bisected, a shorter one.
+        certified = len(runs) == before + 1
+        k, jump = k + jump, jump * 2 if certified else max(1, jump // 2)
+        runs = {k: runs[k]}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
@@ -18,18 +18,53 @@ def _stats(component: Component) -> dict[str, int | float]:
     return dict(proposal_stats(component=component))
 
 
-def _texts(component: Component) -> Iterator[tuple[str, str, str | None]]:
+def _district_at(component: Component) -> Callable[[float, float], str | None]:
+    """(lon, lat) -> the name of the organisation's district containing the point; the districts are read
+    once, on the first call."""
+    from django.contrib.gis.geos import Point
+
+    from parlons.core.models import Area
+
+    areas: list[tuple[str, Any]] = []
+    loaded = False
+
+    def at(lon: float, lat: float) -> str | None:
+        nonlocal loaded
+        if not loaded:
+            rows = Area.objects.filter(
+                organisation_id=component.process.organisation_id, geometry__isnull=False
+            )
+            areas.extend((a.name, a.geometry.prepared) for a in rows.order_by("pk"))
+            loaded = True
+        here = Point(lon, lat, srid=4326)
+        return next((name for name, shape in areas if shape.intersects(here)), None)
+
+    return at
+
+
+def _texts(component: Component) -> Iterator[registry.AnalysisText]:
+    """Published proposals (dated by their publication, in their district, or the one their position lies in)
+    and debates (dated by their opening, of no district)."""
     from parlons.modules.consultations.models import Debate, Proposal, Status
 
+    district_at = _district_at(component)
     rows = Proposal.objects.filter(component=component, status=Status.PUBLISHED, is_hidden=False).values_list(
-        "public_id", "title", "body"
+        "public_id", "title", "body", "published_at", "created_at", "area__name", "lon", "lat"
     )
-    for public_id, title, body in rows.iterator():
-        yield (f"proposal:{public_id}", f"{title}\n{body}", None)
-    for public_id, title, body in Debate.objects.filter(component=component, is_hidden=False).values_list(
-        "public_id", "title", "body"
-    ):
-        yield (f"debate:{public_id}", f"{title}\n{body}", None)
+    for public_id, title, body, published_at, created_at, area, lon, lat in rows.iterator(chunk_size=2000):
+        if not area and lon is not None and lat is not None:
+            area = district_at(lon, lat)
+        yield registry.AnalysisText(
+            id=f"proposal:{public_id}",
+            text=f"{title}\n{body}",
+            created=published_at or created_at,
+            area=area or None,
+        )
+    debates = Debate.objects.filter(component=component, is_hidden=False).values_list(
+        "public_id", "title", "body", "created_at"
+    )
+    for public_id, title, body, created_at in debates.iterator(chunk_size=2000):
+        yield registry.AnalysisText(id=f"debate:{public_id}", text=f"{title}\n{body}", created=created_at)
 
 
 def _features(component: Component) -> Iterator[dict[str, Any]]:
@@ -66,6 +101,32 @@ def _delete_guard(component: Component) -> Any:
             "count": count
         }
     return None
+
+
+def _importable_items(component: Component) -> Iterator[registry.ImportableItem]:
+    """Accepted proposals only (published, visible, answered "accepted"), for other modules to take over."""
+    from parlons.modules.consultations.models import BaseAnswer, Proposal, Status
+
+    proposals = (
+        Proposal.objects.filter(
+            component=component, status=Status.PUBLISHED, is_hidden=False, answer_state=BaseAnswer.ACCEPTED
+        )
+        .select_related("component__process")
+        .order_by("published_at", "pk")
+    )
+    for proposal in proposals:
+        cost = proposal.answer_cost
+        yield registry.ImportableItem(
+            ref=f"consultations.proposal:{proposal.public_id}",
+            title=proposal.title,
+            body=proposal.body,
+            url=proposal.get_absolute_url(),
+            cost_estimate=int(cost.to_integral_value()) if cost is not None and cost > 0 else None,
+            area_id=proposal.area_id,
+            point=(proposal.lon, proposal.lat)
+            if proposal.lon is not None and proposal.lat is not None
+            else None,
+        )
 
 
 def _seed(component: Component) -> None:
@@ -113,6 +174,7 @@ manifest = registry.register(
         notification_kinds=("proposal_answered", "amendment_received", "comment_posted"),
         texts_for_analysis=_texts,
         map_layers=(registry.MapLayer(key="proposals", label=_("Proposals"), features=_features),),
+        importable_items=_importable_items,
         seed=_seed,
         delete_guard=_delete_guard,
     )

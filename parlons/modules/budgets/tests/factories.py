@@ -6,7 +6,15 @@ from decimal import Decimal
 import factory
 
 from parlons.core.tests.factories import ComponentFactory, ProcessFactory
-from parlons.modules.budgets.models import Ballot, Budget, Milestone, Project, Result, SpendingEvent
+from parlons.modules.budgets.models import (
+    Ballot,
+    Budget,
+    Milestone,
+    Project,
+    ProjectPhoto,
+    Result,
+    SpendingEvent,
+)
 
 
 class BudgetFactory(factory.django.DjangoModelFactory):
@@ -66,6 +74,15 @@ def _spending(org):
     )
 
 
+def _photo(org):
+    return ProjectPhoto.objects.create(
+        project=_project(org, status=Project.Status.SELECTED),
+        file="budgets/photos/works.jpg",
+        content_hash="0" * 64,
+        alt_text="Le chantier du square",
+    )
+
+
 TENANT_BUILDERS = {
     "budgets.Budget": _budget,
     "budgets.Project": _project,
@@ -73,4 +90,5 @@ TENANT_BUILDERS = {
     "budgets.Result": _result,
     "budgets.Milestone": _milestone,
     "budgets.SpendingEvent": _spending,
+    "budgets.ProjectPhoto": _photo,
 }

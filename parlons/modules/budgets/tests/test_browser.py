@@ -66,3 +66,26 @@ def test_budget_pages_have_no_wcag_violations(site, context, page):
         if violations := axe_violations(page):
             found.append(describe(path or "projects", violations))
     assert not found, "\n\n".join(found)
+
+
+def test_back_office_pages_have_no_wcag_violations(site, context, page):
+    from parlons.modules.budgets.models import Budget
+
+    base, past, _current = _budgets()
+    draft = Budget.objects.create(component=past.component, title="Budget 2027", amount=100_000)
+    login(context, site, "admin@valmont.demo")
+    found = []
+    for path in (
+        "manage/",
+        "manage/new/",
+        f"manage/{draft.pk}/",
+        f"manage/{past.pk}/",
+        "manage/import/",
+        f"manage/{draft.pk}/import-proposals/",
+        f"budgets/{_current.pk}/assisted/",
+    ):
+        response = page.goto(site.url + base + path)
+        assert response is not None and response.status == 200, path
+        if violations := axe_violations(page):
+            found.append(describe(path, violations))
+    assert not found, "\n\n".join(found)

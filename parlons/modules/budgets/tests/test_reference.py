@@ -14,7 +14,6 @@ from parlons.modules.budgets.vote_rules import tally
 SLOW = {
     ("Poland_Warszawa_2020_Praga-Poludnie", "mes+add1"),
     ("Poland_Warszawa_2020_Praga-Poludnie", "mes+add1+greedy"),
-    ("US_Stanford_Dataset_SF_Tenderloin_December_2022_vote_knapsacks", "mes+add1+greedy"),
 }
 # outcomes.json stops add1 at share +78 on Rochester although the outcome at +56 already leaves no room for any
 # project; pabutools 1.2.3 itself (exhaustion_by_budget_increase, see test_pabutools.py) stops at +56, as we do.

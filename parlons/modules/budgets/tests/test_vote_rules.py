@@ -129,7 +129,18 @@ def test_add1_skipping_never_changes_the_outcome(seed, monkeypatch):
     }
     ids = list(projects)
     ballots = [rng.sample(ids, rng.randint(0, min(5, len(ids)))) for _ in range(rng.randint(5, 80))]
-    el = Election(budget=rng.choice([100, 150, 200, 300, 500]), costs=projects, ballots=ballots)
+    # Large budgets make long walks of shares, where skipping and bisecting matter most.
+    el = Election(budget=rng.choice([100, 150, 200, 300, 500, 1000, 3000]), costs=projects, ballots=ballots)
     skipping = tally(el, "mes+add1").winners
     monkeypatch.setattr(vote_rules, "_same_outcome_between", lambda low, high: False)
     assert tally(el, "mes+add1").winners == skipping  # one unit at a time, as defined
+
+
+def test_published_tie_rules():
+    # "a" and "b" have the same supporters: by id "a" wins, by cost the cheaper "b".
+    el = Election(budget=100, costs={"a": 60, "b": 50}, ballots=[("a", "b"), ("a", "b")])
+    for rule in ("greedy", "mes"):
+        assert tally(el, rule).winners == ("a",)
+        assert tally(el, rule, tie_break="cost").winners == ("b",)
+    with pytest.raises(RuleError, match="Unknown tie rule"):
+        tally(el, "mes", tie_break="random")
