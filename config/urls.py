@@ -13,12 +13,14 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("me/", include("parlons.accounts.urls")),
     path("backoffice/census/", include("parlons.accounts.backoffice_urls")),
+    path("backoffice/insights/", include("parlons.insights.urls")),
     path("backoffice/", include("parlons.backoffice.urls")),
     path("api/v1/", include("parlons.api.urls")),
     # Open311 GeoReport v2 (per organisation, by host), served by the reports module's adapter.
     path("open311/v2/", include("parlons.modules.reports.open311.urls")),
     path("ledger/", include("parlons.ledger.urls")),
     path("dialogue/", include("parlons.dialogue.urls")),
+    path("insights/suggest/", include("parlons.insights.suggest_urls")),
     path("", include("parlons.core.urls")),
     # Report photos go through the reports module's checks (held for review, private reports), never /media/.
     path("report-photos/", include("parlons.modules.reports.photo_urls")),

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import numbers
+from datetime import datetime
 
 import pytest
 from django.apps import apps
 from django.urls import reverse
+from django.utils import timezone
 
 from parlons.core import registry
 from parlons.core.services import component_add, component_publish, phase_create, process_create
@@ -16,6 +18,21 @@ MODULES = [m.key for m in registry.all_modules()]
 
 def test_at_least_one_module_is_registered():
     assert "pages" in MODULES
+
+
+def _assert_analysis_text(item):
+    """A text for analysis: an ``AnalysisText`` with a real date (timezone-aware) and a district name or
+    None, or the older plain ``(id, text, lang)`` tuple."""
+    if isinstance(item, tuple):
+        ident, text, lang = item
+    else:
+        assert isinstance(item, registry.AnalysisText), f"{item!r} is not an AnalysisText"
+        ident, text, lang = item.id, item.text, item.lang
+        assert item.created is None or (
+            isinstance(item.created, datetime) and timezone.is_aware(item.created)
+        ), "a contribution's date is timezone-aware"
+        assert item.area is None or (isinstance(item.area, str) and item.area), "a district is a name"
+    assert isinstance(ident, str) and isinstance(text, str) and (lang is None or isinstance(lang, str))
 
 
 @pytest.fixture
@@ -69,10 +86,7 @@ def test_stats_seed_texts_urls_and_delete_guard(key, component_of):
     assert (manifest.stats(component) if manifest.stats else None) == after_first, "seeding is idempotent"
     if manifest.texts_for_analysis:
         for item in manifest.texts_for_analysis(component):
-            ident, text, lang = item
-            assert (
-                isinstance(ident, str) and isinstance(text, str) and (lang is None or isinstance(lang, str))
-            )
+            _assert_analysis_text(item)
     if manifest.urls:
         url = reverse(
             f"{key}:{manifest.index_url_name}",

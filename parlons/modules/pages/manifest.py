@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -21,11 +23,13 @@ def _stats(component: Component) -> dict[str, int]:
     return {"pages": Page.objects.filter(component=component).count()}
 
 
-def _texts(component: Component):
+def _texts(component: Component) -> Iterator[registry.AnalysisText]:
+    """Pages are the organisation's own words: dated, but of no district."""
     from parlons.modules.pages.models import Page
 
-    for page in Page.objects.filter(component=component):
-        yield (f"page:{page.pk}", f"{page.title}\n{page.body}", None)
+    rows = Page.objects.filter(component=component).values_list("pk", "title", "body", "created_at")
+    for pk, title, body, created_at in rows.iterator(chunk_size=2000):
+        yield registry.AnalysisText(id=f"page:{pk}", text=f"{title}\n{body}", created=created_at)
 
 
 def _seed(component: Component) -> None:

@@ -18,14 +18,40 @@ def _stats(component: Component) -> dict[str, int | float]:
     return report_stats(component=component)
 
 
-def _texts(component: Component) -> Iterator[tuple[str, str, str | None]]:
+def _texts(component: Component) -> Iterator[registry.AnalysisText]:
+    """Public reports, dated by their submission, in the district they were located in."""
     from parlons.modules.reports.models import Report
 
     rows = Report.objects.filter(component=component, is_private=False).values_list(
-        "public_id", "description"
+        "public_id", "description", "created_at", "area__name"
     )
-    for public_id, description in rows.iterator():
-        yield (f"report:{public_id}", description, None)
+    for public_id, description, created_at, area in rows.iterator(chunk_size=2000):
+        yield registry.AnalysisText(
+            id=f"report:{public_id}", text=description, created=created_at, area=area or None
+        )
+
+
+def _labelled_texts(component: Component) -> Iterator[tuple[str, str]]:
+    """Public reports with the category people filed or corrected them under, then each active category's
+    name, description and keywords (so that suggestions work before the first report)."""
+    from parlons.modules.reports.models import Report
+    from parlons.modules.reports.selectors import category_list
+
+    rows = Report.objects.filter(component=component, is_private=False, category__is_active=True).values_list(
+        "description", "category_id"
+    )
+    for description, category_id in rows.iterator():
+        yield (description, str(category_id))
+    for category in category_list(organisation=component.process.organisation):
+        for words in (category.name, category.description, *category.keyword_list()):
+            if words:
+                yield (words, str(category.pk))
+
+
+def _suggestion_labels(component: Component) -> dict[str, str]:
+    from parlons.modules.reports.selectors import category_list
+
+    return {str(c.pk): c.name for c in category_list(organisation=component.process.organisation)}
 
 
 def _features(component: Component) -> Iterator[dict[str, Any]]:
@@ -110,6 +136,8 @@ manifest = registry.register(
         stats=_stats,
         notification_kinds=("report_received", "report_update", "report_satisfaction"),
         texts_for_analysis=_texts,
+        labelled_texts=_labelled_texts,
+        suggestion_labels=_suggestion_labels,
         map_layers=(registry.MapLayer(key="reports", label=_("Reported problems"), features=_features),),
         seed=_seed,
         delete_guard=_delete_guard,

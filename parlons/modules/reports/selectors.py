@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import math
-import re
-import unicodedata
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -64,31 +62,6 @@ def categories_by_service(
     for category in category_list(organisation=organisation, active_only=active_only):
         groups.setdefault(category.service.name if category.service else "", []).append(category)
     return sorted(groups.items(), key=lambda item: (item[0] == "", item[0]))
-
-
-def _fold(text: str) -> str:
-    text = unicodedata.normalize("NFKD", text.lower())
-    return "".join(c for c in text if not unicodedata.combining(c))
-
-
-def suggest_category(*, organisation: Organisation, text: str) -> Category | None:
-    """The category whose keywords (or name) best match the words typed, or None."""
-    words = set(re.findall(r"\w{3,}", _fold(text)))
-    if not words:
-        return None
-    best, best_score = None, 0
-    for category in category_list(organisation=organisation):
-        terms = [_fold(k) for k in category.keyword_list()] + [_fold(category.name)]
-        score = 0
-        for term in terms:
-            term_words = set(re.findall(r"\w{3,}", term))
-            if term_words and term_words <= words:
-                score += 2 * len(term_words)
-            elif any(w.startswith(t[:5]) for t in term_words for w in words if len(t) >= 5):
-                score += 1
-        if score > best_score:
-            best, best_score = category, score
-    return best
 
 
 def area_at(*, organisation: Organisation, lon: float, lat: float) -> tuple[Area | None, bool]:

@@ -8,7 +8,6 @@ urlpatterns = [
     path("new/", views.report_new, name="new"),
     path("nearby/", views.nearby, name="nearby"),
     path("geocode/", views.geocode, name="geocode"),
-    path("suggest/", views.suggest, name="suggest"),
     path("queue/", views.queue, name="queue"),
     path("queue/bulk/", views.queue_bulk, name="queue_bulk"),
     path("setup/categories/", setup_views.categories, name="setup_categories"),

@@ -247,7 +247,8 @@ def report_new(request: HttpRequest, process_slug: str, component_id: int) -> Ht
             "duplicates": duplicates,
             "nearby_url": _url("nearby", component),
             "geocode_url": _url("geocode", component),
-            "suggest_url": _url("suggest", component),
+            # The category suggestion, learnt by insights from the organisation's categorised reports.
+            "suggest_url": reverse("insights_suggest", kwargs={"component_id": component.pk}),
             "centre": _centre(component),
             "photo_errors": getattr(form, "photo_errors", []),
             "location_errors": getattr(form, "location_errors", []),
@@ -281,15 +282,6 @@ def geocode(request: HttpRequest, process_slug: str, component_id: int) -> JsonR
     query = request.GET.get("q", "")[:200]
     places = get_geocoder().search(query, near=_centre(component), limit=5) if query.strip() else []
     return JsonResponse({"results": [{"label": p.label, "lon": p.lon, "lat": p.lat} for p in places]})
-
-
-@require_GET
-def suggest(request: HttpRequest, process_slug: str, component_id: int) -> JsonResponse:
-    component = _component(request, process_slug, component_id)
-    category = selectors.suggest_category(
-        organisation=component.process.organisation, text=request.GET.get("text", "")[:2000]
-    )
-    return JsonResponse({"category": {"id": category.pk, "name": category.name} if category else None})
 
 
 # --- Report page -------------------------------------------------------------------------------------

@@ -24,23 +24,38 @@ def _stats(component: Component) -> dict[str, int | float]:
     return survey_stats(component=component)
 
 
-def _texts(component: Component) -> Iterator[tuple[str, str, str | None]]:
-    """Free-text answers of the sent responses, for the analysis service."""
+def _texts(component: Component) -> Iterator[registry.AnalysisText]:
+    """Free-text answers of the sent responses, for the analysis service: dated by their sending, in the
+    respondent's district (from their account or the profile questions) when known."""
+    from parlons.core.models import Area
     from parlons.modules.surveys import logic
     from parlons.modules.surveys.models import Response, Survey
 
+    names: dict[str, str] | None = None
     for survey in Survey.objects.filter(component=component, is_template=False):
         keys = [loc.key for loc in logic.iter_questions(survey.definition) if loc.type in logic.TEXT_TYPES]
         if not keys:
             continue
+        if names is None:  # responses keep the district's slug
+            names = dict(
+                Area.objects.filter(organisation_id=survey.organisation_id).values_list("slug", "name")
+            )
         rows = Response.objects.filter(survey=survey, status=Response.Status.SUBMITTED).values_list(
-            "public_id", "answers", "language"
+            "public_id", "answers", "language", "submitted_at", "created_at", "district"
         )
-        for public_id, answers, language in rows.iterator(chunk_size=2000):
+        for public_id, answers, language, submitted_at, created_at, district in rows.iterator(
+            chunk_size=2000
+        ):
             for key in keys:
                 text = answers.get(key)
                 if isinstance(text, str) and text.strip():
-                    yield (f"survey:{survey.public_id}:{public_id}:{key}", text, language or None)
+                    yield registry.AnalysisText(
+                        id=f"survey:{survey.public_id}:{public_id}:{key}",
+                        text=text,
+                        lang=language or None,
+                        created=submitted_at or created_at,
+                        area=names.get(district, district) if district else None,
+                    )
 
 
 def _features(component: Component) -> Iterator[dict[str, Any]]:

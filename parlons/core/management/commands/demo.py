@@ -17,6 +17,7 @@ from django.conf import settings
 from django.contrib.gis.geos import MultiPolygon, Point, Polygon
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command, get_commands
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone, translation
@@ -431,6 +432,9 @@ class Command(BaseCommand):
             topics = self._topics(org)
             self._people(org, areas, services, topics)
             self._processes(org, areas, topics)
+        if "insights_analyse" in get_commands():  # named, not imported: the core imports no app above it
+            self._say(_("Analysing the contributions…"))
+            call_command("insights_analyse", organisation=org.slug, verbosity=0)
         self._say(self.style.SUCCESS(_("Demo town loaded: %(name)s.") % {"name": org.name}))
         self._say(_("Demo logins (password: %(password)s):") % {"password": DEMO_PASSWORD})
         for email, _role, _service, _name, what in DEMO_LOGINS:

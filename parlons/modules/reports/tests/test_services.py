@@ -467,12 +467,6 @@ def test_moderator_blurs_and_the_clear_photo_is_deleted(component, citizen, mode
     assert not default_storage.exists(clear_name)
 
 
-def test_category_suggestion_from_words(org, pothole, streetlight):
-    assert selectors.suggest_category(organisation=org, text="Le lampadaire ne marche plus") == streetlight
-    assert selectors.suggest_category(organisation=org, text="un nid de poule énorme") == pothole
-    assert selectors.suggest_category(organisation=org, text="bonjour") is None
-
-
 def test_stats_are_numbers(component, citizen, agent, pothole):
     report = submit(component, citizen, pothole)
     Report.objects.filter(pk=report.pk).update(due_at=timezone.now() - timedelta(hours=1))

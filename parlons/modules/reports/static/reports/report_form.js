@@ -68,24 +68,22 @@
     });
   }
 
-  var suggestion = document.getElementById("category-suggestion"), timer = null;
-  if (description && suggestion) {
-    description.addEventListener("input", function () {
-      clearTimeout(timer);
-      timer = setTimeout(function () {
-        if (category.value || description.value.length < 4) { return; }
-        fetch(form.dataset.suggest + "?text=" + encodeURIComponent(description.value)).then(function (r) { return r.json(); })
-          .then(function (data) {
-            suggestion.innerHTML = "";
-            if (!data.category) { return; }
-            var b = document.createElement("button");
-            b.type = "button"; b.className = "button-secondary button-small"; b.textContent = data.category.name;
-            b.addEventListener("click", function () { category.value = String(data.category.id); suggestion.innerHTML = ""; checkNearby(); });
-            suggestion.appendChild(b);
-          }).catch(function () {});
-      }, 400);
+  // The category suggestion is an HTMX fragment (insights' /insights/suggest/) loaded as the description is
+  // typed: a button per suggested category selects it; a confident first suggestion pre-selects the category
+  // while the person has not chosen one themselves.
+  var suggestion = document.getElementById("category-suggestion"), chosenByPerson = !!category.value;
+  if (suggestion) {
+    suggestion.addEventListener("click", function (e) {
+      var b = e.target.closest("[data-suggest-value]");
+      if (!b) { return; }
+      category.value = b.dataset.suggestValue; chosenByPerson = true; suggestion.innerHTML = ""; checkNearby();
+    });
+    suggestion.addEventListener("htmx:afterSwap", function () {
+      var first = suggestion.querySelector("[data-confident]");
+      if (first && !chosenByPerson) { category.value = first.dataset.suggestValue; checkNearby(); }
     });
   }
+  category.addEventListener("input", function () { chosenByPerson = true; });
   category.addEventListener("change", checkNearby);
   lat.addEventListener("change", checkNearby);
   lon.addEventListener("change", checkNearby);
