@@ -165,3 +165,11 @@ def budget_export_pb(*, budget: Budget, seed: int | None = None) -> str:
         for p in projects
     ]
     return pabulib.dumps(meta=meta, projects=project_rows, votes=votes)
+
+
+def is_assisted_receipt(budget: Budget, code: str) -> bool:
+    """True when ``code`` is the receipt of an in-person ballot of this budget (shown to the desk's agent)."""
+    return (
+        bool(code)
+        and Ballot.objects.filter(budget=budget, receipt_code=code, assisted_by__isnull=False).exists()
+    )

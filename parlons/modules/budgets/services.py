@@ -194,13 +194,30 @@ def budget_open(*, budget: Budget, by: Any) -> Budget:
         raise Conflict(_("There is no feasible project to vote on."))
     budget.status, budget.opened_at = Budget.Status.OPEN, timezone.now()
     budget.save(update_fields=["status", "opened_at", "updated_at"])
-    transparency.log_vote_opened(budget, eligible=_eligible_count(budget))
+    transparency.log_vote_opened(budget, voter_keys=_eligible_keys(budget))
     return budget
 
 
-def _eligible_count(budget: Budget) -> int:
-    """The size of the census committed at opening: the organisation's members (online voters)."""
-    return Membership.objects.filter(organisation=budget.component.process.organisation).count()
+def _eligible_keys(budget: Budget) -> list[str]:
+    """The census committed at opening: the one-person key of everyone in the organisation who may hold one.
+
+    Residents of the town's census (``c`` keys, shared by the in-person desk and their checked account) and
+    members whose account is not linked to a census entry (``u`` keys). District and verification rules are
+    checked when a ballot is cast; the census only proves that nobody outside this list could vote."""
+    organisation = budget.component.process.organisation
+    census_keys = [
+        f"c{pk}" for pk in CensusEntry.objects.filter(organisation=organisation).values_list("pk", flat=True)
+    ]
+    claimed = CensusEntry.objects.filter(organisation=organisation, claimed_by__isnull=False).values(
+        "claimed_by__user_id"
+    )
+    account_keys = [
+        f"u{user_id}"
+        for user_id in Membership.objects.filter(organisation=organisation)
+        .exclude(user_id__in=claimed)
+        .values_list("user_id", flat=True)
+    ]
+    return census_keys + account_keys
 
 
 @transaction.atomic
@@ -882,6 +899,6 @@ def budget_import_pb(*, component: Component, by: Any, text: str, title: str = "
         ],
         batch_size=2000,
     )
-    transparency.log_vote_opened(budget, eligible=len(ballots))
+    transparency.log_vote_opened(budget, voter_keys=[ballot.voter_key for ballot in ballots])
     transparency.log_ballots(budget, ballots)
     return budget

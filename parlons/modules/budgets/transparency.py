@@ -25,7 +25,7 @@ from django.db import connection
 
 from parlons.core.models import Organisation
 from parlons.ledger.recount import ClosedVote, RecountHook, VerifiedEntry, register_recount
-from parlons.ledger.services import checkpoint_create, ledger_append, ledger_append_many
+from parlons.ledger.services import census_commit, checkpoint_create, ledger_append, ledger_append_many
 from parlons.modules.budgets import vote_rules
 from parlons.modules.budgets.models import Ballot, Budget, Project, Result, SpendingEvent
 
@@ -92,10 +92,19 @@ def _ballot_payload(budget: Budget, tally: dict[int, str], ballot: Ballot) -> di
     }
 
 
-def log_vote_opened(budget: Budget, *, eligible: int) -> None:
-    """The opening entry (rule, amount, costs, census commitment), then a signed checkpoint."""
+def log_vote_opened(budget: Budget, *, voter_keys: Iterable[str]) -> None:
+    """The opening entry (rule, amount, costs, census commitment), then a signed checkpoint.
+
+    ``voter_keys`` are the one-person keys of everyone who may vote; the log receives only the commitment to
+    their per-vote pseudonyms (count and Merkle root, ``parlons-census/v1``), and each person can later ask for
+    the proof that their own pseudonym was in it."""
     organisation = organisation_of(budget)
     costs = {p.external_id or f"{p.pk:08d}": p.cost for p in budget.projects.filter(status__in=ON_BALLOT)}
+    commitment = census_commit(
+        organisation=organisation,
+        ref=vote_ref(budget),
+        pseudonyms=(pseudonym(budget, key) for key in voter_keys),
+    )
     ledger_append(
         organisation=organisation,
         kind="vote_opened",
@@ -109,10 +118,7 @@ def log_vote_opened(budget: Budget, *, eligible: int) -> None:
             "rule": budget.rule,
             "tie_break": budget.tie_break,
             "costs": costs,
-            "census": {
-                "eligible": eligible,
-                "sha256": hashlib.sha256(f"eligible:{eligible}".encode()).hexdigest(),
-            },
+            "census": {**commitment, "eligible": commitment["count"]},
         },
     )
     checkpoint_create(organisation=organisation, reason="vote_opened")

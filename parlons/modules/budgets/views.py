@@ -350,7 +350,7 @@ def assisted_vote(request: HttpRequest, process_slug: str, component_id: int, bu
                 residence = listed or residence
             else:
                 key = services.in_person_key(full_name=data["full_name"], birth_date=data["birth_date"])
-            services.ballot_cast(
+            ballot = services.ballot_cast(
                 budget=budget,
                 voter=None,
                 choices=choices,
@@ -365,11 +365,18 @@ def assisted_vote(request: HttpRequest, process_slug: str, component_id: int, bu
                 errors[exc.field or "projects"] = str(exc)
         else:
             messages.success(request, _("The in-person ballot is recorded."))
-            return redirect(_url(component, "assisted", budget_id=budget.pk))
+            # The agent prints the citizen's receipt from the next page (the code only, no name).
+            return redirect(
+                f"{_url(component, 'assisted', budget_id=budget.pk)}?receipt={ballot.receipt_code}"
+            )
     context = _ballot_context(component, budget, selected, errors)
     context.update(
         form=form, assisted=True, decision=permissions.Decision(budget.status == Budget.Status.OPEN)
     )
+    # The receipt of the ballot just entered, to print for the citizen: only a code of this budget's ballots.
+    code = request.GET.get("receipt", "")
+    if selectors.is_assisted_receipt(budget, code):
+        context["printable_receipt"] = code
     return render(request, "budgets/vote.html", context)
 
 

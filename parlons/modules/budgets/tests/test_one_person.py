@@ -125,3 +125,42 @@ def test_the_desk_page_uses_the_census(budget, org, citizen, agent, client_for):
     )
     assert "do not match the census" in wrong.content.decode()
     assert Ballot.objects.get(budget=budget).revision == 2
+    # The agent prints the citizen's receipt: a code and a link to the printable page, no name.
+    shown = client.get(response["Location"]).content.decode()
+    assert ballot.receipt_code in shown
+    assert f"/receipts/{ballot.receipt_code}/print" in shown
+    # A code that is not an in-person ballot of this budget is not offered for printing.
+    assert "/print" not in client.get(f"{url}?receipt=XXXX-XXXX").content.decode()
+
+
+def test_the_census_committed_at_opening_holds_every_eligible_person(citizen, budget, org):
+    """The opening entry commits to the pseudonyms of the census residents and of the members without a
+    census entry; each can prove they were in it, and nobody else is."""
+    import json
+
+    from parlons.ledger import census as ledger_census
+    from parlons.ledger.models import LedgerEntry
+    from parlons.ledger.selectors import census_proof
+    from parlons.modules.budgets import transparency
+
+    ref = transparency.vote_ref(budget)
+    [opening] = LedgerEntry.objects.filter(ref=ref, kind="vote_opened")
+    committed = json.loads(bytes(opening.data))["payload"]["census"]
+    members = Membership.objects.filter(organisation=org).count()
+    assert committed["scheme"] == "parlons-census/v1"
+    assert committed["count"] == committed["eligible"] == 2 + members
+    from parlons.accounts.models import CensusEntry
+
+    entry = CensusEntry.objects.filter(organisation=org).order_by("pk").first()
+    for key in (f"c{entry.pk}", f"u{citizen.pk}"):
+        proof = census_proof(organisation=org, ref=ref, pseudonym=transparency.pseudonym(budget, key))
+        assert proof["root"] == committed["root"]
+        ledger_census.verify_member(
+            proof["pseudonym"],
+            index=proof["index"],
+            count=proof["count"],
+            proof=proof["proof"],
+            root=committed["root"],
+        )
+    with pytest.raises(Exception, match="not in the census"):
+        census_proof(organisation=org, ref=ref, pseudonym=transparency.pseudonym(budget, "u999999"))
