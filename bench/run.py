@@ -138,6 +138,8 @@ def _group(result: Result) -> str:
         return "consultations"
     if result.what.startswith("surveys"):
         return "surveys"
+    if result.what.startswith("budgets"):
+        return "budgets"
     return result.database
 
 
@@ -150,8 +152,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--db", default=os.environ.get("BENCH_DATABASES", "spatialite,postgis"))
     parser.add_argument(
         "--suites",
-        default=os.environ.get("BENCH_SUITES", "reports,ledger,consultations"),
-        help="reports, ledger (bench/ledger.py), consultations (bench/consultations.py), surveys (bench/surveys.py)",
+        default=os.environ.get(
+            "BENCH_SUITES", "reports,ledger,consultations,surveys,budgets,opinion,insights,text_signals"
+        ),
+        help="reports, ledger, consultations, surveys, budgets, opinion, insights, text_signals (bench/<suite>.py)",
     )
     args = parser.parse_args(argv)
     suites = {s.strip() for s in args.suites.split(",") if s.strip()}
@@ -187,6 +191,17 @@ def main(argv: list[str] | None = None) -> int:
         survey_rows: list[dict] = []
         surveys.run(survey_rows)
         results += [_from_row(row, "spatialite") for row in survey_rows]
+    if "budgets" in suites:
+        from bench import budgets
+
+        say("budgets: start")
+        budgets.run(results)
+    if "text_signals" in suites:  # tone, suggestion, duplicates, weak signals (bench/text_signals.py)
+        __import__("bench.text_signals", fromlist=["run"]).run(results)
+    if "opinion" in suites:  # opinion map: ARI vs Pol.is, golden math, 2,000 x 900 timing (bench/opinion.py)
+        __import__("bench.opinion", fromlist=["run"]).run(results)
+    if "insights" in suites:  # topics: NMI/ARI vs TF-IDF + k-means, 100,000 contributions (bench/insights.py)
+        __import__("bench.insights", fromlist=["run"]).run(results)
     if not results:
         say("no results")
         return 1
@@ -197,7 +212,7 @@ def main(argv: list[str] | None = None) -> int:
         kept = [Result(**r) for r in previous["results"]]
         results = [r for r in kept if _group(r) not in measured] + results
         contexts = {k: v for k, v in previous["contexts"].items() if k not in measured} | contexts
-    order = [*TARGETS_MS, "ledger", "consultations", "surveys"]
+    order = [*TARGETS_MS, "ledger", "consultations", "surveys", "budgets", "opinion", "text/topics"]
     results.sort(key=lambda r: order.index(_group(r)) if _group(r) in order else len(order))
     contexts = dict(
         sorted(contexts.items(), key=lambda item: order.index(item[0]) if item[0] in order else 9)
