@@ -775,6 +775,46 @@ def _notify_author(
     transaction.on_commit(send)
 
 
+def followers_notify(
+    *, target: Any, subject: Any, template: str, context: dict[str, Any], path: str, exclude: Any = None
+) -> int:
+    """E-mail the followers of ``target`` some news of it, once the transaction has committed.
+
+    ``subject`` is a lazy translated string (with ``%(title)s`` if wanted), rendered in the organisation's
+    language; ``template`` a text e-mail template receiving ``context`` plus ``organisation``, ``title`` and the
+    absolute ``url`` of ``path`` (a path reversed in a request or not). Returns how many will be e-mailed."""
+    organisation = organisation_of(target)
+    ids = Follow.objects.for_organisation(organisation).filter(
+        content_type=ContentType.objects.get_for_model(target), object_id=str(target.pk)
+    )
+    if exclude is not None and getattr(exclude, "pk", None):
+        ids = ids.exclude(user_id=exclude.pk)
+    emails = list(
+        User.objects.filter(pk__in=ids.values("user_id"), deleted_at__isnull=True)
+        .exclude(email="")
+        .values_list("email", flat=True)[:5000]
+    )
+    if not emails:
+        return 0
+    title = str(getattr(target, "title", "") or target)
+    full = {
+        **context,
+        "organisation": organisation,
+        "title": title,
+        "url": _absolute_path(organisation, path),
+    }
+
+    def send() -> None:
+        with translation.override(organisation.default_language or settings.LANGUAGE_CODE):
+            text_subject = str(subject) % {"title": title} if "%(title)s" in str(subject) else str(subject)
+            body = render_to_string(template, full)
+            for email in emails:
+                send_mail(text_subject[:200], body, None, [email])
+
+    transaction.on_commit(send)
+    return len(emails)
+
+
 def _notify_new_comment(*, comment: Comment, target: Any, info: targets.Target) -> None:
     """E-mail the mentioned members and the followers, once the transaction has committed."""
     organisation = comment.organisation

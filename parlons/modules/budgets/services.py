@@ -27,6 +27,7 @@ from parlons.accounts.services import census_key
 from parlons.common.errors import Conflict, PermissionDenied, ValidationFailed
 from parlons.core import registry
 from parlons.core.models import Area, Component, DecisionEvent
+from parlons.core.routing import component_reverse
 from parlons.core.services import decision_record
 from parlons.dialogue import services as dialogue
 from parlons.modules.budgets import pabulib, photos, transparency, vote_rules
@@ -724,6 +725,7 @@ def spending_record(
         project.status = Project.Status.IN_PROGRESS
         project.save(update_fields=["status", "updated_at"])
     transparency.log_spending(event)
+    _tell_followers(project, _("Spending recorded on “%(title)s”"), spending=event)
     return event
 
 
@@ -816,7 +818,20 @@ def project_progress(
     project.progress = progress
     project.status = Project.Status.DELIVERED if progress == 100 else Project.Status.IN_PROGRESS
     project.save(update_fields=["progress", "status", "updated_at"])
+    _tell_followers(project, _("News of “%(title)s”"), milestone=milestone_done)
     return project
+
+
+def _tell_followers(project: Project, subject: Any, **news: Any) -> None:
+    """E-mail the project's followers its news (progress, a milestone reached, money spent)."""
+    component = project.budget.component
+    dialogue.followers_notify(
+        target=project,
+        subject=subject,
+        template="budgets/email/project_news.txt",
+        context={"project": project, **news},
+        path=component_reverse(component, "project", public_id=project.public_id),
+    )
 
 
 _PB_RULES = {

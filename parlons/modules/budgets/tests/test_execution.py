@@ -117,3 +117,44 @@ def test_citizens_follow_and_unfollow_a_project(component, citizen, client_for):
     assert not is_following(user=citizen, target=project)
     anonymous = client_for().post(_url(component, "follow", project), {"follow": "1"})
     assert anonymous.status_code == 302 and "login" in anonymous["Location"]
+
+
+def test_followers_are_emailed_the_news_of_a_project(
+    component, citizen, agent, settings, django_capture_on_commit_callbacks
+):
+    """Progress, a milestone reached and money spent reach the people who follow the project, in French."""
+    import email as email_lib
+    from datetime import date
+    from decimal import Decimal
+
+    from django.core import mail
+
+    settings.EMAIL_BACKEND = "parlons.notifications.email_backend.QueuedEmailBackend"
+    settings.PARLONS_EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    project = _funded(component)
+    services.project_follow(project=project, by=citizen)
+    milestone = services.milestone_add(project=project, by=agent, title="Plantation des arbres")
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.project_progress(project=project, by=agent, progress=60, milestone_done=milestone)
+        services.spending_record(
+            project=project, by=agent, amount=Decimal("1250.00"), on=date(2026, 3, 2), supplier="Pépinière"
+        )
+
+    def text(message):
+        mime = email_lib.message_from_bytes(message._raw)
+        part = next(p for p in mime.walk() if p.get_content_type() == "text/plain")
+        return part.get_payload(decode=True).decode(part.get_content_charset() or "utf-8")
+
+    sent = [(m.to, text(m)) for m in mail.outbox]
+    assert [to for to, _ in sent] == [[citizen.email], [citizen.email]]
+    progress, spending = (body for _, body in sent)
+    assert "Plantation des arbres" in progress and "60" in progress
+    assert "Pépinière" in spending and "1250" in spending.replace("\u202f", "").replace(" ", "")
+    assert f"/projects/{project.public_id}/" in progress
+    # Someone who stopped following hears nothing more.
+    services.project_follow(project=project, by=citizen, follow=False)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.project_progress(project=project, by=agent, progress=100)
+    assert mail.outbox == []
