@@ -27,9 +27,29 @@ class ProposalForm(forms.Form):
     lat = forms.FloatField(label=_("Latitude (optional)"), required=False, min_value=-90, max_value=90)
     lon = forms.FloatField(label=_("Longitude (optional)"), required=False, min_value=-180, max_value=180)
 
-    def __init__(self, *args: Any, organisation: Organisation, show_map: bool = True, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        organisation: Organisation,
+        show_map: bool = True,
+        suggest_url: str | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["topic"].queryset = Topic.objects.for_organisation(organisation)  # type: ignore[attr-defined]
+        if suggest_url:
+            # The topic suggestion (an HTML fragment of buttons) is asked for as the body is typed; the page's
+            # script selects a suggested topic (see consultations/proposal_form.js).
+            self.fields["body"].widget.attrs.update(
+                {
+                    "hx-get": suggest_url,
+                    "hx-trigger": "input changed delay:500ms",
+                    "hx-target": "#topic-suggestion",
+                    "hx-swap": "innerHTML",
+                    "hx-sync": "this:replace",
+                }
+            )
+            self.fields["topic"].widget.attrs["aria-describedby"] = "topic-suggestion"
         self.fields["area"].queryset = Area.objects.for_organisation(organisation).only(  # type: ignore[attr-defined]
             "pk", "name", "organisation_id"
         )

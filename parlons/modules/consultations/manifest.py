@@ -67,6 +67,30 @@ def _texts(component: Component) -> Iterator[registry.AnalysisText]:
         yield registry.AnalysisText(id=f"debate:{public_id}", text=f"{title}\n{body}", created=created_at)
 
 
+def _labelled_texts(component: Component) -> Iterator[tuple[str, str]]:
+    """Published, visible proposals with the topic their author chose (title and body), then each of the
+    organisation's topics' name and description (so that suggestions work before the first proposal)."""
+    from parlons.core.selectors import topic_list
+    from parlons.modules.consultations.models import Proposal, Status
+
+    rows = Proposal.objects.filter(
+        component=component, status=Status.PUBLISHED, is_hidden=False, topic__isnull=False
+    ).values_list("title", "body", "topic_id")
+    for title, body, topic_id in rows.iterator(chunk_size=2000):
+        yield (f"{title}\n{body}", str(topic_id))
+    for topic in topic_list(organisation=component.process.organisation):
+        for words in (topic.name, topic.description):
+            if words:
+                yield (words, str(topic.pk))
+
+
+def _suggestion_labels(component: Component) -> dict[str, str]:
+    """The topics the proposal form offers: all the organisation's topics."""
+    from parlons.core.selectors import topic_list
+
+    return {str(t.pk): t.name for t in topic_list(organisation=component.process.organisation)}
+
+
 def _features(component: Component) -> Iterator[dict[str, Any]]:
     from parlons.modules.consultations.models import Proposal, Status
 
@@ -173,6 +197,8 @@ manifest = registry.register(
         stats=_stats,
         notification_kinds=("proposal_answered", "amendment_received", "comment_posted"),
         texts_for_analysis=_texts,
+        labelled_texts=_labelled_texts,
+        suggestion_labels=_suggestion_labels,
         map_layers=(registry.MapLayer(key="proposals", label=_("Proposals"), features=_features),),
         importable_items=_importable_items,
         seed=_seed,

@@ -256,7 +256,12 @@ def new(
             "lat": draft.lat,
         }
     form = ProposalForm(
-        request.POST or None, initial=initial, organisation=organisation, show_map=conf.show_map
+        request.POST or None,
+        initial=initial,
+        organisation=organisation,
+        show_map=conf.show_map,
+        # The topic suggestion, learnt by insights from the organisation's proposals and topics.
+        suggest_url=reverse("insights_suggest", kwargs={"component_id": component.pk}),
     )
     similar: list[Proposal] = []
     step = "write"
