@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.utils.translation import gettext_lazy as _
 
 from parlons.common.errors import DomainError
+from parlons.common.ratelimit import window_hit
 
 # action -> (how many, per seconds); overridable with PARLONS_DIALOGUE_RATES.
 DEFAULT_RATES: dict[str, tuple[int, int]] = {
@@ -30,13 +30,6 @@ def hit(*, action: str, user: Any, field: str | None = None) -> None:
     rates = {**DEFAULT_RATES, **getattr(settings, "PARLONS_DIALOGUE_RATES", {})}
     limit, window = rates[action]
     key = f"dialogue:rate:{action}:{getattr(user, 'pk', 'anon')}"
-    if cache.add(key, 1, timeout=window):
-        count = 1
-    else:
-        try:
-            count = cache.incr(key)
-        except ValueError:
-            cache.set(key, 1, timeout=window)
-            count = 1
+    count = window_hit(key, window)
     if count > limit:
         raise RateLimited(_("You are going too fast: please wait a moment and try again."), field=field)

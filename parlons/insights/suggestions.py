@@ -20,6 +20,7 @@ from django.core.cache import cache
 from django.utils.translation import gettext_lazy as _
 
 from parlons.common.errors import DomainError
+from parlons.common.ratelimit import window_hit
 from parlons.core import registry
 from parlons.core.models import Component, Organisation
 from parlons.insights.text.suggest import NotEnoughData, Suggester
@@ -137,14 +138,7 @@ def suggestion_rate_hit(*, who: str) -> None:
     """Count one suggestion request by ``who`` (a user id or an address); raise once over the allowance."""
     limit, window = getattr(settings, "PARLONS_SUGGEST_RATE", DEFAULT_RATE)
     key = f"insights:suggest-rate:{who}"
-    if cache.add(key, 1, timeout=window):
-        count = 1
-    else:
-        try:
-            count = cache.incr(key)
-        except ValueError:
-            cache.set(key, 1, timeout=window)
-            count = 1
+    count = window_hit(key, window)
     if count > limit:
         raise SuggestionsRateLimited(_("You are going too fast: please wait a moment and try again."))
 

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from parlons.core.models import Area
 from parlons.modules.budgets.models import Budget
+from parlons.modules.budgets.services import CONFIG_FIELDS
 
 
 class ProposeForm(forms.Form):
@@ -104,21 +105,7 @@ class BudgetForm(forms.ModelForm):
 
     class Meta:
         model = Budget
-        fields = [
-            "title",
-            "description",
-            "amount",
-            "currency",
-            "area",
-            "ballot_type",
-            "min_projects",
-            "max_projects",
-            "min_share",
-            "points",
-            "top_k",
-            "rule",
-            "tie_break",
-        ]
+        fields = list(CONFIG_FIELDS)  # what budget_create / budget_configure accept
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
         help_texts = {
             "min_share": _("Knapsack ballots: the least share of the budget a ballot must spend."),
