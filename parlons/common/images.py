@@ -68,13 +68,16 @@ def _encode(image: Image.Image) -> CleanPhoto:
     return CleanPhoto(data, hashlib.sha256(data).hexdigest(), image.width, image.height, None)
 
 
-def clean(raw: bytes, *, max_bytes: int = MAX_BYTES) -> CleanPhoto:
-    """Decode, read GPS, apply the EXIF orientation, strip all metadata, resize, re-encode as JPEG."""
+def decode(
+    raw: bytes, *, max_bytes: int = MAX_BYTES, formats: frozenset[str] = ACCEPTED_FORMATS
+) -> Image.Image:
+    """Decode an upload for real, refusing what is too big, not an image of ``formats``, or too many pixels
+    (PhotoError with code too_big, not_an_image or too_large_image)."""
     if len(raw) > max_bytes:
         raise PhotoError("too_big")
     try:
         with Image.open(io.BytesIO(raw)) as probe:
-            if probe.format not in ACCEPTED_FORMATS:
+            if probe.format not in formats:
                 raise PhotoError("not_an_image")
             if probe.width * probe.height > MAX_PIXELS:
                 raise PhotoError("too_large_image")
@@ -85,6 +88,12 @@ def clean(raw: bytes, *, max_bytes: int = MAX_BYTES) -> CleanPhoto:
         raise
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
         raise PhotoError("not_an_image") from exc
+    return image
+
+
+def clean(raw: bytes, *, max_bytes: int = MAX_BYTES) -> CleanPhoto:
+    """Decode, read GPS, apply the EXIF orientation, strip all metadata, resize, re-encode as JPEG."""
+    image = decode(raw, max_bytes=max_bytes)
     gps = gps_position(image)
     upright: Image.Image = ImageOps.exif_transpose(image) or image
     rgb = upright.convert("RGB")

@@ -25,7 +25,7 @@ def test_themes_match_human_labels_clearly_better_than_the_baseline(
         "text/cycling-dialogues-de" if loader is load_cycling_de else "text/mel-grand-debat-decidim-fr"
     )
     if not path.is_dir():
-        pytest.skip(f"labelled texts not found at {path}")
+        pytest.skip(f"real data not found at {path} (set PARLONS_SHARED_DATA)")
     scores = evaluate(loader(shared_data))
     assert scores.nmi >= floor_nmi and scores.ari >= floor_ari, scores
     assert scores.nmi >= MARGIN * scores.baseline_nmi, scores

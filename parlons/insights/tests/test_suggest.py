@@ -63,7 +63,7 @@ def test_needs_enough_labelled_texts():
 def test_accuracy_on_cycling_dialogues_held_out(shared_data):
     path = shared_data / "text" / "cycling-dialogues-de" / "dataset.csv"
     if not path.exists():
-        pytest.skip(f"{path} not found")
+        pytest.skip(f"real data not found at {path} (set PARLONS_SHARED_DATA)")
     with path.open(encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
     texts = [f"{r['title']}. {r['text']}" for r in rows]

@@ -100,7 +100,7 @@ def test_a_theme_that_was_always_negative_is_not_an_emerging_tension():
 def test_macro_f1_on_lille_stances_beats_the_majority_baseline(shared_data):
     path = shared_data / "text" / "mel-grand-debat-decidim-fr" / "commentaires_debats.csv"
     if not path.exists():
-        pytest.skip(f"{path} not found")
+        pytest.skip(f"real data not found at {path} (set PARLONS_SHARED_DATA)")
     with path.open(encoding="utf-8") as f:
         rows = list(csv.DictReader(f, delimiter=";"))
     gold = [int(r["alignment"]) for r in rows]

@@ -45,7 +45,7 @@ def polis_ari(folder: Path) -> tuple[float, int]:
 def test_groups_match_the_groups_polis_computed(shared_data, name):
     folder = shared_data / "polis" / name
     if not folder.is_dir():
-        pytest.skip(f"{folder} not found")
+        pytest.skip(f"real data not found at {folder} (set PARLONS_SHARED_DATA)")
     ari, compared = polis_ari(folder)
     assert compared > 250
     assert ari >= ARI_FLOORS[name], f"ARI {ari:.3f} on {compared} participants"
@@ -80,7 +80,7 @@ def load_golden(folder: Path):
 def golden(request, shared_data):
     folder = shared_data / "polis" / "golden-math-red-dwarf-fixtures" / request.param
     if not folder.is_dir():
-        pytest.skip(f"{folder} not found")
+        pytest.skip(f"real data not found at {folder} (set PARLONS_SHARED_DATA)")
     return load_golden(folder)
 
 

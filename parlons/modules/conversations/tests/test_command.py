@@ -20,7 +20,7 @@ def run(folder) -> dict:
 def test_groups_consensus_and_repness_of_a_real_conversation(shared_data):
     folder = shared_data / "polis" / "canadian-electoral-reform"
     if not folder.is_dir():
-        pytest.skip(f"{folder} not found")
+        pytest.skip(f"real data not found at {folder} (set PARLONS_SHARED_DATA)")
     data = run(folder)
     assert set(data) == {"groups", "consensus", "repness", "seconds"}
     assert len(set(data["groups"].values())) == 2
