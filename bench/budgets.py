@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse, urlunparse
 
-from bench.measure import Result, percentile, results_table
+from bench.measure import Result, bench_redis_url, percentile, results_table
 
 ROOT = Path(__file__).resolve().parent.parent
 RULES = ("greedy", "mes", "mes+greedy", "mes+add1", "mes+add1+greedy")
@@ -350,6 +350,13 @@ def ballot_rows(results: list[Result], *, count: int = 3000, workers: int = 1) -
         os.environ, DATABASE_URL=url, DJANGO_SETTINGS_MODULE="config.settings", PARLONS_DATA_DIR=data_dir
     )
     env.pop("PARLONS_TASKS_IMMEDIATE", None)
+    # The production setup on PostgreSQL: the task queue (the ledger's sequencer request after each commit) and
+    # the cache in Redis; without a Redis server the embedded queue (an SQLite file) is used, and the row says so.
+    redis_url = bench_redis_url()
+    if redis_url:
+        env["REDIS_URL"] = redis_url
+    else:
+        env.pop("REDIS_URL", None)
     code = (
         "import json; from bench.budgets import _ballots_child;"
         f" print(json.dumps(_ballots_child({count}, {workers})))"
@@ -374,7 +381,8 @@ def ballot_rows(results: list[Result], *, count: int = 3000, workers: int = 1) -
             p95_ms=round(per_ballot * 1000, 3),
             peak_memory_mb=0.0,
             target_ms=1.0,
-            note=f"{rate:.0f} ballots/s, one call {data['median_s'] * 1000:.2f} ms median",
+            note=f"{rate:.0f} ballots/s, one call {data['median_s'] * 1000:.2f} ms median;"
+            f" task queue in {'Redis' if redis_url else 'SQLite (no Redis server)'}",
         )
     )
     say(f"ballot_cast x{workers}: {rate:.0f} ballots/s, median {data['median_s'] * 1000:.2f} ms")

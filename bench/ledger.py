@@ -115,7 +115,7 @@ def _caller(org_id: int, first: int, count: int, done: Any, ready: Any) -> None:
     goes to the task worker, which here is the ``_sequencer`` process (so the request itself is dropped)."""
     _django()
     from django.conf import settings
-    from django.db import connections, transaction
+    from django.db import connections
 
     from parlons.core.models import Organisation
     from parlons.ledger import services
@@ -125,8 +125,9 @@ def _caller(org_id: int, first: int, count: int, done: Any, ready: Any) -> None:
     org = Organisation.objects.get(pk=org_id)
     ready.wait()
     for i in range(first, first + count):
-        with transaction.atomic():
-            services.ledger_append(organisation=org, kind="ballot", payload={**PAYLOAD, "i": i}, ref="v1")
+        # Autocommit: the append's INSERT is its own transaction, one durable commit per entry (inside a
+        # service's transaction it would share that transaction's commit instead).
+        services.ledger_append(organisation=org, kind="ballot", payload={**PAYLOAD, "i": i}, ref="v1")
     connections.close_all()
     done.put(count)
 
@@ -193,16 +194,16 @@ def _concurrent_appends(org: Any, callers: int, per_caller: int) -> tuple[float,
 def _plain_committer(url: str, count: int, ready: Any) -> None:
     import psycopg
 
-    with psycopg.connect(url) as conn:
+    with psycopg.connect(url, autocommit=True) as conn:
         ready.wait()
         for i in range(count):
-            conn.execute("INSERT INTO bench_commit_ceiling (x) VALUES (%s)", [i])
-            conn.commit()
+            conn.execute("INSERT INTO bench_commit_ceiling (x) VALUES (%s)", [i])  # its own durable commit
 
 
 def _commit_ceiling(processes: int, per_process: int) -> float:
-    """Plain INSERT + COMMIT per row from ``processes`` psycopg connections, no Django, no ledger: what this
-    server and this machine's load allow at the same moment (every ballot is one durable commit at least)."""
+    """Plain INSERT per row in autocommit (one durable commit each) from ``processes`` psycopg connections, no
+    Django, no ledger: what this server and this machine's load allow at the same moment (every ballot is one
+    durable commit at least)."""
     import multiprocessing
 
     import psycopg
@@ -336,6 +337,28 @@ def _child(out: Path, sizes: list[int], appends: int, runs: int) -> None:
             total,
             time.perf_counter() - start,
             "one transaction per batch",
+        )
+    )
+    # The sequencer alone: a full queue (as after a burst of ballots) integrated into the tree, batch after batch
+    # (entries, hash tiles, head): the rate at which the log itself takes entries in.
+    requested = services._integration_requested
+    services._integration_requested = lambda organisation_id: None  # type: ignore[assignment]
+    for b in range(total // batch):
+        services.ledger_append_many(
+            organisation=org,
+            items=[("ballot", {**PAYLOAD, "i": total + b * batch + k}, "v1") for k in range(batch)],
+        )
+    services._integration_requested = requested  # type: ignore[assignment]
+    start = time.perf_counter()
+    integrated = services.ledger_integrate_all(organisation=org)
+    assert integrated == total, integrated
+    results.append(
+        rate_row(
+            "ledger sequencer, queued entries integrated into the tree",
+            f"{total:,} entries",
+            total,
+            time.perf_counter() - start,
+            f"batches of up to {services.INTEGRATE_BATCH:,} per transaction; target ≥ 2,000/s",
         )
     )
     log = LedgerLog.objects.get(organisation=org)

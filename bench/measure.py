@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import os
 import resource
 import statistics
 import time
@@ -147,3 +148,18 @@ def bench_component(*, module_key: str, process_title: str, phase_title: str) ->
     return component_publish(
         component=component_add(process=process, by=None, module_key=module_key), by=None
     )
+
+
+def bench_redis_url() -> str:
+    """A Redis database of the bench's own (``BENCH_REDIS_URL``, default db 15 on the local server), emptied,
+    for runs that model the production setup (PostgreSQL + Redis for the task queue and the cache); "" when no
+    Redis server answers (the run then keeps the embedded task queue, and says so)."""
+    url = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/15")
+    try:
+        import redis
+
+        client = redis.Redis.from_url(url, socket_connect_timeout=1)
+        client.flushdb()
+    except Exception:  # any failure means: no Redis for this run
+        return ""
+    return url

@@ -225,7 +225,8 @@ SOCIALACCOUNT_ONLY = False
 SOCIALACCOUNT_LOGIN_ON_GET = False
 SOCIALACCOUNT_STORE_TOKENS = False
 SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
-# FranceConnect (OpenID Connect code flow). Minimal scopes: openid, the name we display and the e-mail.
+# FranceConnect (OpenID Connect code flow). Minimal scopes: openid, the name we display, the e-mail, and the birth
+# date, which with the name gives the person key shared with in-person desks (only that keyed hash is kept).
 FRANCECONNECT_SERVER_URL = env.str("FRANCECONNECT_SERVER_URL", default="")
 FRANCECONNECT_CLIENT_ID = env.str("FRANCECONNECT_CLIENT_ID", default="")
 FRANCECONNECT_CLIENT_SECRET = env.str("FRANCECONNECT_CLIENT_SECRET", default="")
@@ -243,7 +244,7 @@ SOCIALACCOUNT_PROVIDERS = {
                     "secret": FRANCECONNECT_CLIENT_SECRET,
                     "settings": {
                         "server_url": FRANCECONNECT_SERVER_URL,
-                        "scope": ["openid", "given_name", "family_name", "email"],
+                        "scope": ["openid", "given_name", "family_name", "birthdate", "email"],
                     },
                 }
             ]

@@ -10,6 +10,8 @@ from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context as allauth_context
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 
+from parlons.accounts import identity
+
 logger = logging.getLogger("parlons.accounts")
 
 FRANCECONNECT = "franceconnect"
@@ -21,6 +23,20 @@ def _ensure_membership(request: Any, user: Any) -> None:
         from parlons.accounts.services import membership_ensure
 
         membership_ensure(user=user, organisation=org)
+
+
+def _identity_claims(sociallogin: Any) -> dict[str, Any]:
+    """The verified claims of this FranceConnect login, for the person key; the birth date is then dropped from
+    what allauth keeps of them (``SocialAccount.extra_data``): only the key outlives the login."""
+    account = sociallogin.account
+    claims = identity.claims_from_extra_data(account.extra_data)
+    stored = identity.without_birthdate(account.extra_data)
+    if stored != (account.extra_data or {}):
+        account.extra_data = stored
+        if account.pk:
+            # A returning person's account row was already updated with this login's claims.
+            account.save(update_fields=["extra_data"])
+    return claims
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -57,16 +73,17 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         from parlons.accounts.services import franceconnect_mark_verified
 
         if sociallogin.is_existing:
-            franceconnect_mark_verified(user=sociallogin.user)
+            franceconnect_mark_verified(user=sociallogin.user, claims=_identity_claims(sociallogin))
         elif (sociallogin.state or {}).get("process") == "connect" and request.user.is_authenticated:
-            franceconnect_mark_verified(user=request.user)
+            franceconnect_mark_verified(user=request.user, claims=_identity_claims(sociallogin))
 
     def save_user(self, request: Any, sociallogin: Any, form: Any = None) -> Any:
+        claims = _identity_claims(sociallogin) if sociallogin.account.provider == FRANCECONNECT else None
         user = super().save_user(request, sociallogin, form)
-        if sociallogin.account.provider == FRANCECONNECT:
+        if claims is not None:
             from parlons.accounts.services import franceconnect_mark_verified
 
-            franceconnect_mark_verified(user=user)
+            franceconnect_mark_verified(user=user, claims=claims)
         _ensure_membership(request, user)
         return user
 

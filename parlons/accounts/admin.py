@@ -45,11 +45,18 @@ class UserAdmin(DjangoUserAdmin):
     list_display = ("email", "display_name", "is_staff", "is_active", "date_joined", "deleted_at")
     list_filter = ("is_staff", "is_superuser", "is_active")
     search_fields = ("email", "display_name", "public_id")
-    readonly_fields = ("public_id", "last_login", "date_joined", "franceconnect_verified_at", "deleted_at")
+    readonly_fields = (
+        "public_id",
+        "last_login",
+        "date_joined",
+        "franceconnect_verified_at",
+        "identity_key",
+        "deleted_at",
+    )
     fieldsets = (
         (None, {"fields": ("email", "password", "public_id")}),
         (_("Profile"), {"fields": ("display_name", "language")}),
-        (_("Verification"), {"fields": ("franceconnect_verified_at", "deleted_at")}),
+        (_("Verification"), {"fields": ("franceconnect_verified_at", "identity_key", "deleted_at")}),
         (
             _("Platform permissions"),
             {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},

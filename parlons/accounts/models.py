@@ -47,6 +47,9 @@ class User(AbstractUser, PublicIdModel):
     language = models.CharField(_("language"), max_length=8, blank=True)
     # Set when the account signed in with FranceConnect; "sub" is the pseudonymous FranceConnect identifier.
     franceconnect_verified_at = models.DateTimeField(null=True, blank=True)
+    # The person key of the FranceConnect-verified name and birth date (``accounts.identity.person_key``), the key
+    # an in-person desk computes for the same person; only this keyed hash is stored, never the name or date.
+    identity_key = models.CharField(max_length=41, blank=True, default="", db_index=True)
     # Set when the person deleted their account: the row stays so that contributions keep a pseudonym.
     deleted_at = models.DateTimeField(null=True, blank=True)
 

@@ -83,6 +83,8 @@ def personal_data_export(*, user: User) -> dict[str, Any]:
             "date_joined": when(user.date_joined),
             "last_login": when(user.last_login),
             "franceconnect_verified_at": when(user.franceconnect_verified_at),
+            # A keyed hash of the FranceConnect name and birth date (never the name or date themselves).
+            "identity_key": user.identity_key,
         },
         "memberships": [
             {

@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from parlons.accounts import census
+from parlons.accounts import census, identity
 from parlons.accounts.models import ApiToken, CensusEntry, CensusImport, Membership, Role, User
 from parlons.common.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
 from parlons.core.permissions import is_admin
@@ -193,10 +193,33 @@ def api_token_revoke(*, user: User, organisation: Any, token_id: int) -> ApiToke
 
 
 @transaction.atomic
-def franceconnect_mark_verified(*, user: User) -> User:
-    """Record that the person just proved their identity with FranceConnect (level FRANCECONNECT)."""
+def franceconnect_mark_verified(*, user: User, claims: dict[str, Any] | None = None) -> User:
+    """Record that the person just proved their identity with FranceConnect (level FRANCECONNECT).
+
+    With the verified ``claims`` (given_name, family_name, birthdate), also store their person key
+    (``identity_key``), or "" when they lack a family name or a full birth date; without claims the key
+    stays as it was."""
     user.franceconnect_verified_at = timezone.now()
-    user.save(update_fields=["franceconnect_verified_at"])
+    fields = ["franceconnect_verified_at"]
+    if claims is not None:
+        user.identity_key = identity.key_from_claims(claims)
+        fields.append("identity_key")
+    user.save(update_fields=fields)
+    return user
+
+
+@transaction.atomic
+def franceconnect_unlinked(*, user: User) -> User:
+    """The person removed their last FranceConnect link: the verification and its person key go with it."""
+    from allauth.socialaccount.models import SocialAccount
+
+    from parlons.accounts.adapter import FRANCECONNECT
+
+    if SocialAccount.objects.filter(user=user, provider=FRANCECONNECT).exists():
+        return user
+    user.franceconnect_verified_at = None
+    user.identity_key = ""
+    user.save(update_fields=["franceconnect_verified_at", "identity_key"])
     return user
 
 
@@ -357,7 +380,7 @@ def user_delete(*, user: User) -> User:
 
     Clears every personal datum: e-mail (replaced by ``deleted-<public_id>@invalid``), display name,
     language, addresses, home positions, interests, notification preferences, census claims, API
-    tokens, FranceConnect and other social accounts, e-mail addresses and second factors; the password
+    tokens, FranceConnect (and its person key) and other social accounts, e-mail addresses and second factors; the password
     becomes unusable and the account inactive. Idempotent.
     """
     from allauth.account.models import EmailAddress
@@ -379,6 +402,7 @@ def user_delete(*, user: User) -> User:
     user.display_name = ""
     user.language = ""
     user.franceconnect_verified_at = None
+    user.identity_key = ""
     user.deleted_at = user.deleted_at or timezone.now()
     user.is_active = False
     user.set_unusable_password()

@@ -75,8 +75,12 @@ def action_rule(component: Component, action: str) -> dict[str, Any]:
     return rule
 
 
-def can_perform(user: Any, component: Component, action: str, obj: Any = None) -> Decision:
-    """Check phase, verification level and the module's own predicate for an action on a component."""
+def can_perform(
+    user: Any, component: Component, action: str, obj: Any = None, *, level: int | None = None
+) -> Decision:
+    """Check phase, verification level and the module's own predicate for an action on a component.
+
+    ``level``: the person's verification level when the caller has just read it (see ``level_facts_sql``)."""
     manifest = registry.get(component.module_key)
     if manifest is None or manifest.action(action) is None:
         return Decision(False, _("This action does not exist here."))
@@ -95,7 +99,10 @@ def can_perform(user: Any, component: Component, action: str, obj: Any = None) -
     declared = manifest.action(action)
     if not user.is_authenticated and not (declared and declared.anonymous_allowed and needed == Level.NONE):
         return Decision(False, _("Please sign in to take part."), needed_level=needed)
-    if needed > Level.NONE and level_for(user, process.organisation) < needed:
+    if (
+        needed > Level.NONE
+        and (level if level is not None else level_for(user, process.organisation)) < needed
+    ):
         return Decision(
             False,
             _("This action requires: %(level)s.") % {"level": Level(needed).label},

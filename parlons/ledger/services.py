@@ -138,6 +138,37 @@ def integrate_inline() -> bool:
     return bool(HUEY.immediate)
 
 
+def ledger_prepare(
+    *,
+    organisation: Organisation,
+    kind: str,
+    payload: dict[str, Any],
+    ref: str = "",
+    at: dt.datetime | None = None,
+) -> LedgerEntry:
+    """The entry's final bytes and receipt code, not stored yet (``index`` None), for ``ledger_append_with``.
+
+    Raises ValidationFailed for an empty kind, a reference above 80 characters or an entry above 64 KiB."""
+    now = at or timezone.now()
+    kind, ref, data = _prepare(kind, payload, ref, now)
+    return LedgerEntry(
+        organisation=organisation,
+        index=None,  # type: ignore[misc]  # not stored yet: the sequencer gives the index
+        kind=kind,
+        ref=ref,
+        data=data,
+        code=receipt_code(merkle.leaf_hash(data)),
+        created_at=now,
+    )
+
+
+_PENDING_COLUMNS = "organisation_id, kind, ref, data, code, created_at"
+
+
+def _pending_values(entry: LedgerEntry) -> list[Any]:
+    return [entry.organisation_id, entry.kind, entry.ref, entry.data, entry.code, entry.created_at]
+
+
 def ledger_append(
     *, organisation: Organisation, kind: str, payload: dict[str, Any], ref: str = ""
 ) -> LedgerEntry:
@@ -149,64 +180,127 @@ def ledger_append(
     grouping key (a vote id, a subject's public id) that readers and recount hooks filter on. Raises
     ValidationFailed for an empty kind, a reference above 80 characters or an entry above 64 KiB.
     """
-    return ledger_append_many(organisation=organisation, items=[(kind, payload, ref)])[0]
+    entry = ledger_prepare(organisation=organisation, kind=kind, payload=payload, ref=ref)
+    if connection.vendor != "postgresql" or integrate_inline():
+        return _append_prepared(organisation, [entry])[0]
+    # The hot path (every ballot, every decision): one plain INSERT, atomic on its own in autocommit mode or
+    # part of the caller's transaction; no savepoint, no model machinery.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {LedgerPending._meta.db_table} ({_PENDING_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s)",  # noqa: S608
+            _pending_values(entry),
+        )
+    transaction.on_commit(functools.partial(_integration_requested, organisation.pk))
+    return entry
 
 
-@transaction.atomic(savepoint=False)  # validation raises before any write: no savepoint round trips
 def ledger_append_many(
     *, organisation: Organisation, items: Sequence[tuple[str, dict[str, Any], str]]
 ) -> list[LedgerEntry]:
     """Append several entries, in this order, in the caller's transaction (see ``ledger_append``)."""
     now = timezone.now()
-    prepared = [_prepare(kind, payload, ref, now) for kind, payload, ref in items]
-    if not prepared:
-        return []
-    rows = [
-        LedgerPending(
-            organisation=organisation,
-            kind=kind,
-            ref=ref,
-            data=data,
-            code=receipt_code(merkle.leaf_hash(data)),
-            created_at=now,
-        )
-        for kind, ref, data in prepared
-    ]
-    if len(rows) == 1 and connection.vendor == "postgresql":
-        # The hot path of every ballot: one plain INSERT, no model machinery.
-        r = rows[0]
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"INSERT INTO {LedgerPending._meta.db_table} (organisation_id, kind, ref, data, code, created_at)"  # noqa: S608
-                " VALUES (%s, %s, %s, %s, %s, %s) RETURNING id",
-                [organisation.pk, r.kind, r.ref, r.data, r.code, now],
-            )
-            r.pk = cursor.fetchone()[0]
-    elif len(rows) == 1:
-        rows[0].save(force_insert=True)
-    else:
-        LedgerPending.objects.bulk_create(rows, batch_size=2000)
     entries = [
-        LedgerEntry(
-            organisation=organisation,
-            index=None,  # type: ignore[misc]  # not stored yet: the sequencer gives the index
-            kind=r.kind,
-            ref=r.ref,
-            data=r.data,
-            code=r.code,
-            created_at=now,
+        ledger_prepare(organisation=organisation, kind=kind, payload=payload, ref=ref, at=now)
+        for kind, payload, ref in items
+    ]  # every entry is validated before any write
+    return _append_prepared(organisation, entries) if entries else []
+
+
+def ledger_append_with(
+    *,
+    entry: LedgerEntry,
+    write_sql: str,
+    write_params: Sequence[Any],
+    before_sql: str = "",
+    before_params: Sequence[Any] = (),
+) -> tuple[tuple[Any, ...] | None, LedgerEntry | None]:
+    """Run the caller's write and queue ``entry`` (from ``ledger_prepare``) only if that write changed a row.
+
+    ``write_sql`` is one data-modifying statement writing at most one row, with ``RETURNING``; ``before_sql``
+    an optional statement run just before it (a lock). Returns (the row the write returned, the entry), or
+    (None, None) when the write changed nothing (then nothing is queued either).
+
+    On PostgreSQL, everything is one SQL message: ``before_sql``, then the write and the queue insert in one
+    statement (a data-modifying WITH), so a ballot and its log entry cost one round trip and, in autocommit
+    mode, one implicit transaction with one commit: both are stored, or neither is. Elsewhere (SQLite) the
+    same happens in a transaction of its own, statement by statement.
+    """
+    organisation = entry.organisation
+    if connection.vendor == "postgresql" and not integrate_inline():
+        sql = (
+            f"WITH w AS ({write_sql}), q AS (INSERT INTO {LedgerPending._meta.db_table} ({_PENDING_COLUMNS})"  # noqa: S608
+            " SELECT %s, %s, %s, %s, %s, %s FROM w RETURNING id) SELECT w.* FROM w, q"
         )
-        for r in rows
-    ]
+        params = [*write_params, *_pending_values(entry)]
+        with connection.cursor() as cursor:
+            if before_sql and not _server_side_binding():
+                # Two statements in one round trip; each gets its own snapshot (READ COMMITTED), so the write
+                # sees what committed while ``before_sql`` waited (a lock).
+                cursor.execute(cursor.mogrify(before_sql, list(before_params)) + ";\n" + sql, params)
+                cursor.nextset()
+            else:
+                with transaction.atomic(savepoint=False):
+                    if before_sql:
+                        cursor.execute(before_sql, list(before_params))
+                    cursor.execute(sql, params)
+            row = cursor.fetchone()
+        if row is None:
+            return None, None
+        transaction.on_commit(functools.partial(_integration_requested, organisation.pk))
+        return tuple(row), entry
+    with transaction.atomic(savepoint=False):
+        with connection.cursor() as cursor:
+            if before_sql:
+                cursor.execute(before_sql, list(before_params))
+            cursor.execute(write_sql, list(write_params))
+            row = cursor.fetchone()
+        if row is None:
+            return None, None
+        return tuple(row), _append_prepared(organisation, [entry])[0]
+
+
+def _server_side_binding() -> bool:
+    return bool(connection.settings_dict.get("OPTIONS", {}).get("server_side_binding"))
+
+
+@transaction.atomic(savepoint=False)  # entries are validated before any write: no savepoint round trips
+def _append_prepared(organisation: Organisation, entries: list[LedgerEntry]) -> list[LedgerEntry]:
+    """Queue prepared entries in order (COPY on PostgreSQL), then integrate them now when tasks run inline."""
+    table = LedgerPending._meta.db_table
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            # Ids first (sequence order is queue order), then one COPY: no per-row statement or model instance.
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                [table, len(entries)],
+            )
+            ids = sorted(r[0] for r in cursor.fetchall())
+            with cursor.cursor.copy(f"COPY {table} (id, {_PENDING_COLUMNS}) FROM STDIN") as copy:
+                for pk, entry in zip(ids, entries, strict=True):
+                    copy.write_row([pk, *_pending_values(entry)])
+    else:
+        rows = [
+            LedgerPending(
+                organisation=organisation,
+                kind=e.kind,
+                ref=e.ref,
+                data=e.data,
+                code=e.code,
+                created_at=e.created_at,
+            )
+            for e in entries
+        ]
+        LedgerPending.objects.bulk_create(rows, batch_size=2000)
+        ids = [r.pk for r in rows]
     if integrate_inline():
         positions = ledger_integrate(organisation=organisation, limit=None)
         stored = {
             e.index: e
             for e in LedgerEntry.objects.for_organisation(organisation).filter(
-                index__in=[positions[r.pk] for r in rows]
+                index__in=[positions[pk] for pk in ids]
             )
         }
-        return [stored[positions[r.pk]] for r in rows]
+        return [stored[positions[pk]] for pk in ids]
     transaction.on_commit(functools.partial(_integration_requested, organisation.pk))
     return entries
 

@@ -6,16 +6,20 @@ so a successful flow also proves that we send one.
 
 from __future__ import annotations
 
+import json
 import logging
+from datetime import date
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
 import pytest
 import requests
 from allauth.socialaccount.models import SocialAccount
 
+from parlons.accounts.identity import online_identity_key, person_key
 from parlons.accounts.models import Membership, User
 from parlons.accounts.tests.conftest import path_of
 from parlons.accounts.verification import Level, level_for
+from parlons.modules.budgets.services import in_person_key
 
 pytestmark = pytest.mark.django_db
 
@@ -23,9 +27,13 @@ SUB = "fc-3f1e9a7c"
 EMAIL = "marianne.durand@example.test"
 
 
-@pytest.fixture
-def franceconnect(settings, monkeypatch):
-    """A running OIDC provider, configured as our "franceconnect" app with the production scopes."""
+GIVEN_NAME = "Marianne Éloïse"
+FAMILY_NAME = "Durand-Lefèvre"
+BIRTHDATE = "1984-07-14"
+
+
+def _provider(settings, monkeypatch, *, extra_scopes=()):
+    """A running OIDC provider, configured as our "franceconnect" app with the production scopes (and more)."""
     import oidc_provider_mock
 
     # The mock serves plain HTTP on localhost; authlib refuses that unless told it is a test.
@@ -36,11 +44,18 @@ def franceconnect(settings, monkeypatch):
             claims={
                 "email": EMAIL,
                 "email_verified": True,
-                "given_name": "Marianne",
-                "family_name": "Durand",
+                "given_name": GIVEN_NAME,
+                "family_name": FAMILY_NAME,
+                "birthdate": BIRTHDATE,
             },
         )
     ]
+    production = settings.SOCIALACCOUNT_PROVIDERS["openid_connect"]
+    scope = ["openid", "given_name", "family_name", "birthdate", "email"]
+    if production["APPS"]:
+        assert production["APPS"][0]["settings"]["scope"] == scope, (
+            "keep these tests on the production scopes"
+        )
     with oidc_provider_mock.run_server_in_thread(require_nonce=True, user_claims=users) as server:
         url = f"http://localhost:{server.server_port}"
         providers = {key: dict(value) for key, value in settings.SOCIALACCOUNT_PROVIDERS.items()}
@@ -50,11 +65,27 @@ def franceconnect(settings, monkeypatch):
                 "name": "FranceConnect",
                 "client_id": "parlons-test",
                 "secret": "secret-de-test",
-                "settings": {"server_url": url, "scope": ["openid", "given_name", "family_name", "email"]},
+                "settings": {"server_url": url, "scope": [*scope, *extra_scopes]},
             }
         ]
         settings.SOCIALACCOUNT_PROVIDERS = providers
         yield url
+
+
+@pytest.fixture
+def franceconnect(settings, monkeypatch):
+    """A running OIDC provider, configured as our "franceconnect" app with the production scopes."""
+    yield from _provider(settings, monkeypatch)
+
+
+@pytest.fixture
+def franceconnect_with_identity(settings, monkeypatch):
+    """The same provider, also asked for the standard ``profile`` scope.
+
+    FranceConnect grants given_name, family_name and birthdate through one scope each; oidc-provider-mock knows
+    only the standard scopes and sends those claims for ``profile`` alone. Asking for it too makes the provider
+    really send the identity claims, in the userinfo answer and the ID token, as FranceConnect does."""
+    yield from _provider(settings, monkeypatch, extra_scopes=("profile",))
 
 
 def _start(client, process="login"):
@@ -167,3 +198,56 @@ def test_id_token_with_another_nonce_is_refused_and_logged(org, client_for, fran
     assert "Sign-in refused" in response.content.decode()
     assert not User.objects.filter(email=EMAIL).exists()
     assert any("nonce" in r.getMessage() for r in caplog.records if r.name == "parlons.accounts")
+
+
+def _stored_claims(user):
+    return SocialAccount.objects.get(user=user, provider="franceconnect").extra_data
+
+
+def test_franceconnect_sign_in_stores_the_person_key_of_the_verified_identity(
+    org, client_for, franceconnect_with_identity
+):
+    client = client_for()
+    response = client.get(path_of(_consent(_start(client))))
+    assert response.status_code == 302, response.content.decode()[:2000]
+
+    user = User.objects.get(email=EMAIL)
+    expected = in_person_key(
+        full_name=f"{GIVEN_NAME} {FAMILY_NAME}", birth_date=date.fromisoformat(BIRTHDATE)
+    )
+    assert user.identity_key == expected
+    assert user.identity_key == in_person_key(
+        full_name="marianne eloise durand lefevre", birth_date=date(1984, 7, 14)
+    )
+    assert online_identity_key(user) == expected
+    stored = _stored_claims(user)
+    assert stored["userinfo"]["family_name"] == FAMILY_NAME, "allauth keeps the userinfo claims"
+    assert BIRTHDATE not in json.dumps(stored), "the birth date is not kept once the key is computed"
+
+
+def test_returning_franceconnect_user_gets_the_key_again(org, client_for, franceconnect_with_identity):
+    first = client_for()
+    first.get(path_of(_consent(_start(first))))
+    user = User.objects.get(email=EMAIL)
+    User.objects.filter(pk=user.pk).update(franceconnect_verified_at=None, identity_key="")
+
+    second = client_for()
+    assert second.get(path_of(_consent(_start(second)))).status_code == 302
+    user.refresh_from_db()
+    assert user.identity_key == person_key(
+        full_name=f"{GIVEN_NAME} {FAMILY_NAME}", birth_date=date(1984, 7, 14)
+    )
+    assert BIRTHDATE not in json.dumps(_stored_claims(user))
+
+
+def test_connecting_franceconnect_from_the_profile_stores_the_key(
+    org, client_for, citizen, franceconnect_with_identity
+):
+    client = client_for(citizen)
+    client.get(path_of(_consent(_start(client, process="connect"))))
+    citizen.refresh_from_db()
+    assert level_for(citizen, org) == Level.FRANCECONNECT
+    assert citizen.identity_key == person_key(
+        full_name=f"{GIVEN_NAME} {FAMILY_NAME}", birth_date=date(1984, 7, 14)
+    )
+    assert BIRTHDATE not in json.dumps(_stored_claims(citizen))

@@ -65,6 +65,10 @@ class AssistedBallotForm(forms.Form):
         else:
             del self.fields["identifier"], self.fields["postal_code"]
             self.fields["full_name"].required = True
+            self.fields["full_name"].help_text = _(
+                "All first names, then the birth name, as on the identity document: a person who voted online "
+                "after signing in with FranceConnect is then recognised, and their last ballot counts."
+            )
 
 
 class SpendingForm(forms.Form):

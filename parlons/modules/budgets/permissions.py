@@ -18,19 +18,28 @@ def can_propose(user: Any, component: Component) -> Decision:
     return permissions.can_perform(user, component, "propose")
 
 
-def vote_decision(user: Any, budget: Any) -> Decision:
+_UNREAD = object()
+
+
+def vote_decision(
+    user: Any, budget: Any, *, level: int | None = None, home_area_id: Any = _UNREAD
+) -> Decision:
     """May this person vote in this budget: the ``vote`` action (phase, verification level), the vote being open,
-    and, for a district budget when the component restricts votes to residents, their district of residence."""
+    and, for a district budget when the component restricts votes to residents, their district of residence.
+
+    ``level`` and ``home_area_id``: the person's facts when the caller has just read them (``ballot_cast``)."""
     from parlons.modules.budgets.models import Budget
 
     if budget.status != Budget.Status.OPEN:
         return Decision(False, _("This vote is not open."))
-    decision = permissions.can_perform(user, budget.component, "vote")
+    decision = permissions.can_perform(user, budget.component, "vote", level=level)
     if not decision:
         return decision
     if budget.area_id and budget.component.settings.get("district_rule", "residents") == "residents":
-        membership = permissions.membership_of(user, budget.component.process.organisation)
-        if membership is None or membership.home_area_id != budget.area_id:
+        if home_area_id is _UNREAD:
+            membership = permissions.membership_of(user, budget.component.process.organisation)
+            home_area_id = membership.home_area_id if membership is not None else None
+        if home_area_id != budget.area_id:
             return Decision(
                 False,
                 _("This vote is for residents of %(area)s. Set your district in your profile.")

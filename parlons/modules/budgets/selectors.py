@@ -86,7 +86,8 @@ def ballot_get(*, budget: Budget, user: Any) -> Ballot | None:
     organisation = budget.component.process.organisation
     return (
         Ballot.objects.for_organisation(organisation)
-        .filter(budget=budget, voter_key=voter_key(user, organisation))
+        .filter(Q(voter=user) | Q(voter_key=voter_key(user, organisation)), budget=budget)
+        .order_by("pk")
         .first()
     )
 

@@ -3,17 +3,16 @@ transparency log will hook into: each returns the row it wrote, inside one trans
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
-import hmac
 import json
+import random
 import time
-import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
 from django.contrib.gis.geos import Point
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
@@ -21,15 +20,17 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from parlons.accounts import census
-from parlons.accounts.models import CensusEntry, Membership
+from parlons.accounts import census, identity
+from parlons.accounts.models import CensusEntry, Membership, User
 from parlons.accounts.services import census_key
+from parlons.accounts.verification import Level, level_facts_sql, level_from
 from parlons.common.errors import Conflict, PermissionDenied, ValidationFailed
 from parlons.core import registry
 from parlons.core.models import Area, Component, DecisionEvent
 from parlons.core.routing import component_reverse
 from parlons.core.services import decision_record
 from parlons.dialogue import services as dialogue
+from parlons.ledger.services import ledger_append_with
 from parlons.modules.budgets import pabulib, photos, transparency, vote_rules
 from parlons.modules.budgets.models import (
     Ballot,
@@ -213,10 +214,10 @@ def _eligible_keys(budget: Budget) -> list[str]:
         "claimed_by__user_id"
     )
     account_keys = [
-        f"u{user_id}"
-        for user_id in Membership.objects.filter(organisation=organisation)
+        (identity_key if fc_verified and identity_key else f"u{user_id}")
+        for user_id, identity_key, fc_verified in Membership.objects.filter(organisation=organisation)
         .exclude(user_id__in=claimed)
-        .values_list("user_id", flat=True)
+        .values_list("user_id", "user__identity_key", "user__franceconnect_verified_at")
     ]
     return census_keys + account_keys
 
@@ -374,10 +375,7 @@ def project_review(
 def in_person_key(*, full_name: str, birth_date: date) -> str:
     """The one-person key of someone voting in person in a town without a census: an HMAC of their normalised
     name and birth date, so the same person cannot vote twice at two desks, and no name is stored."""
-    name = unicodedata.normalize("NFKD", full_name).encode("ascii", "ignore").decode().lower()
-    name = " ".join(name.replace("-", " ").split())
-    message = f"{name}|{birth_date.isoformat()}".encode()
-    return "p" + hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).hexdigest()[:40]
+    return identity.person_key(full_name=full_name, birth_date=birth_date)
 
 
 def has_census(organisation: Any) -> bool:
@@ -405,14 +403,17 @@ def in_person_census_key(
 
 
 def voter_key(user: Any, organisation: Any) -> str:
-    """The one-person key of an online voter: their census entry once their account passed the census check
-    (shared with the in-person desk), else their account."""
+    """The one-person key of an online voter before their first ballot: their census entry once their account
+    passed the census check (shared with the in-person desk), else their FranceConnect identity (shared with the
+    desk too), else their account. A ballot already cast keeps the key it was cast under (see ``_voter_facts``)."""
     entry = (
         CensusEntry.objects.filter(organisation=organisation, claimed_by__user=user)
         .values_list("pk", flat=True)
         .first()
     )
-    return f"c{entry}" if entry is not None else f"u{user.pk}"
+    if entry is not None:
+        return f"c{entry}"
+    return identity.online_identity_key(user) or f"u{user.pk}"
 
 
 def _ballot_projects(budget: Budget) -> dict[str, tuple[int, int]]:
@@ -486,65 +487,123 @@ def _clean_choices(budget: Budget, choices: Sequence[str] | Mapping[str, int]) -
     return [[projects[k][0], 1] for k, _p in items]
 
 
-def _upsert_ballot(
-    *, budget: Budget, key: str, voter: Any, channel: str, assisted_by: Any, choices: list
-) -> tuple[int, int, str] | None:
-    """Insert or replace the person's ballot in one statement, only while the budget is open.
+def _voter_facts(user: Any, budget: Budget) -> tuple[Level, Any, str, int]:
+    """What decides an online voter's ballot, read in one query: their verification level, their district of
+    residence, their one-person key in this budget and the revision of their current ballot (0: none yet).
 
-    Returns (id, revision, voter key), or None when the budget is not open. An online voter's key is computed in
-    the statement (see ``voter_key``): their census entry once their account passed the census check, else
-    ``key``. On PostgreSQL the statement runs under a shared advisory lock on the budget, taken by a statement
-    of its own sent in the same round trip (the insert's snapshot is then taken after the lock is granted):
-    ballots proceed in parallel, while ``budget_close`` takes the lock exclusively, so it waits for ballots in
-    flight and later ones see the vote closed (a row lock on the budget would make every concurrent ballot
-    rewrite that row). The unique (budget, voter_key) constraint and ``ON CONFLICT`` make concurrent ballots
-    of one person replace each other.
-    """
-    ballot_table, budget_table = Ballot._meta.db_table, Budget._meta.db_table
+    The key is the one their first ballot in this budget was cast under (so a census check or a FranceConnect
+    sign-in during the vote never gives them a second ballot), else their census entry once their account
+    passed the census check, else their FranceConnect identity (shared with the in-person desk), else their
+    account."""
+    ballot_table = Ballot._meta.db_table
     census_table, membership_table = CensusEntry._meta.db_table, Membership._meta.db_table
-    now = timezone.now()
-    online_user = getattr(voter, "pk", None) if channel == Ballot.Channel.ONLINE else None
+    organisation_id = budget.component.process.organisation_id
+    facts, _count = level_facts_sql()
+    fallback = identity.online_identity_key(user) or f"u{user.pk}"
+    sql = (
+        "WITH k AS MATERIALIZED (SELECT COALESCE("  # the key, computed once  # noqa: S608
+        f" (SELECT b.voter_key FROM {ballot_table} b WHERE b.voter_id = %s AND b.budget_id = %s ORDER BY b.id LIMIT 1),"
+        f" (SELECT 'c' || ce.id FROM {census_table} ce JOIN {membership_table} m ON m.id = ce.claimed_by_id"
+        "  WHERE m.user_id = %s AND ce.organisation_id = %s ORDER BY ce.id LIMIT 1),"
+        " %s) AS voter_key)"
+        f" SELECT {facts},"
+        f" (SELECT m.home_area_id FROM {membership_table} m WHERE m.user_id = %s AND m.organisation_id = %s),"
+        f" k.voter_key, (SELECT b.revision FROM {ballot_table} b WHERE b.budget_id = %s AND b.voter_key = k.voter_key)"
+        " FROM k"
+    )
+    params = [user.pk, budget.pk, user.pk, organisation_id, fallback]
+    params += [user.pk, organisation_id, user.pk, user.pk, organisation_id, budget.pk]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        census_checked, email_confirmed, home_area_id, key, revision = cursor.fetchone()
+    level = level_from(user, census_checked=bool(census_checked), email_confirmed=bool(email_confirmed))
+    return level, home_area_id, key, revision or 0
+
+
+def _in_person_voter(budget: Budget, key: str) -> tuple[Any, str, int]:
+    """The account linked to an in-person one-person key (census claim or FranceConnect identity), the key the
+    person's ballot in this budget is under (their first ballot's, whichever channel), and its revision."""
+    user_id = None
+    if key.startswith("c"):  # a census resident: their account, if they have one, sees this ballot
+        user_id = (
+            Membership.objects.filter(census_claims__pk=int(key[1:])).values_list("user", flat=True).first()
+        )
+    elif key.startswith("p"):  # a person whose account passed FranceConnect with the same name and birth date
+        user_id = (
+            User.objects.filter(identity_key=key, franceconnect_verified_at__isnull=False)
+            .values_list("pk", flat=True)
+            .first()
+        )
+    current = None
+    if user_id is not None:
+        current = (
+            Ballot.objects.filter(budget=budget, voter_id=user_id)
+            .values_list("voter_key", "revision")
+            .first()
+        )
+    if current is None:
+        current = (
+            Ballot.objects.filter(budget=budget, voter_key=key).values_list("voter_key", "revision").first()
+        )
+    voter_key, revision = current if current is not None else (key, 0)
+    return (_UserRef(user_id) if user_id is not None else None), voter_key, revision
+
+
+def _write_ballot(
+    *, budget: Budget, key: str, expected: int, voter: Any, channel: str, assisted_by: Any, choices: list
+) -> tuple[int, str] | None:
+    """Insert or replace the person's ballot and queue its log entry, in one statement, only while the budget
+    is open and only if their current ballot is still at revision ``expected`` (0: none).
+
+    Returns (ballot id, receipt code), or None when nothing was written (the vote is not open, or another
+    ballot of the same person was cast meanwhile). The new ballot's revision is ``expected + 1`` whether it is
+    inserted or replaces the current one, so its log entry (prepared before the write) says so exactly.
+
+    On PostgreSQL the statement runs under a shared advisory lock on the budget, taken by a statement of its
+    own sent in the same round trip (the insert's snapshot is then taken after the lock is granted): ballots
+    proceed in parallel, while ``budget_close`` takes the lock exclusively, so it waits for ballots in flight
+    and later ones see the vote closed (a row lock on the budget would make every concurrent ballot rewrite
+    that row). The unique (budget, voter_key) constraint and ``ON CONFLICT`` make concurrent ballots of one
+    person replace each other, never add."""
+    revision = expected + 1
+    entry = transparency.ballot_entry(budget, voter_key=key, choices=choices, revision=revision)
+    ballot_table, budget_table = Ballot._meta.db_table, Budget._meta.db_table
+    now = entry.created_at
     sql = (
         f"INSERT INTO {ballot_table} (budget_id, voter_id, voter_key, channel, assisted_by_id, choices, revision,"  # noqa: S608
         " receipt_code, created_at, updated_at)"
-        " SELECT b.id, %s,"
-        f" COALESCE((SELECT 'c' || ce.id FROM {census_table} ce JOIN {membership_table} m ON m.id = ce.claimed_by_id"
-        "  WHERE m.user_id = %s AND ce.organisation_id = %s ORDER BY ce.id LIMIT 1), %s),"
-        f" %s, %s, %s, 1, '', %s, %s FROM {budget_table} b WHERE b.id = %s AND b.status = %s"
+        f" SELECT b.id, %s, %s, %s, %s, %s, %s, %s, %s, %s FROM {budget_table} b WHERE b.id = %s AND b.status = %s"
         " ON CONFLICT (budget_id, voter_key) DO UPDATE SET choices = excluded.choices, channel = excluded.channel,"
         f" voter_id = COALESCE(excluded.voter_id, {ballot_table}.voter_id),"
         f" assisted_by_id = excluded.assisted_by_id, revision = {ballot_table}.revision + 1,"
-        " updated_at = excluded.updated_at RETURNING id, revision, voter_key"
+        " receipt_code = excluded.receipt_code, updated_at = excluded.updated_at"
+        f" WHERE {ballot_table}.revision = %s RETURNING id"
     )
     params = [
         getattr(voter, "pk", None),
-        online_user,
-        budget.component.process.organisation_id,
         key,
         channel,
         getattr(assisted_by, "pk", None),
         json.dumps(choices),
+        revision,
+        entry.code,
         now,
         now,
         budget.pk,
         Budget.Status.OPEN,
+        expected,
     ]
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql" and not _server_side_binding():
-            # Two statements, one round trip; each gets its own snapshot (READ COMMITTED).
-            lock = cursor.mogrify("SELECT pg_advisory_xact_lock_shared(%s, %s);", [_LOCK_SPACE, budget.pk])
-            cursor.execute(lock + " " + sql, params)
-            cursor.nextset()
-        else:
-            if connection.vendor == "postgresql":
-                cursor.execute("SELECT pg_advisory_xact_lock_shared(%s, %s)", [_LOCK_SPACE, budget.pk])
-            cursor.execute(sql, params)
-        row = cursor.fetchone()
-    return (row[0], row[1], row[2]) if row else None
-
-
-def _server_side_binding() -> bool:
-    return bool(connection.settings_dict.get("OPTIONS", {}).get("server_side_binding"))
+    lock = ("SELECT pg_advisory_xact_lock_shared(%s, %s)", [_LOCK_SPACE, budget.pk])
+    row, stored = ledger_append_with(
+        entry=entry,
+        write_sql=sql,
+        write_params=params,
+        before_sql=lock[0] if connection.vendor == "postgresql" else "",
+        before_params=lock[1],
+    )
+    if row is None:
+        return None
+    return row[0], stored.code
 
 
 class _UserRef:
@@ -556,6 +615,27 @@ class _UserRef:
 
 # First key of the advisory locks taken on budgets (the second is the budget id).
 _LOCK_SPACE = 0x5042  # "PB"
+# A person casting several ballots at the same instant: each retry rereads their current ballot, under a lock of
+# that person (``_person_lock``) so the retries of one person queue up instead of racing each other.
+_CAST_ATTEMPTS = 8
+_PERSON_LOCK_SPACE = 0x5043  # "PC"
+
+
+@contextlib.contextmanager
+def _person_lock(budget: Budget, person: str, *, take: bool) -> Iterator[None]:
+    """A transaction holding an advisory lock on (budget, person) on PostgreSQL; nothing when ``take`` is False."""
+    if not take:
+        yield
+        return
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            digest = hashlib.sha256(f"{budget.pk}|{person}".encode()).digest()
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pg_advisory_xact_lock(%s, %s)",
+                    [_PERSON_LOCK_SPACE, int.from_bytes(digest[:4], "big", signed=True)],
+                )
+        yield
 
 
 def _lock_budget_exclusively(budget: Budget) -> Budget:
@@ -565,7 +645,6 @@ def _lock_budget_exclusively(budget: Budget) -> Budget:
     return Budget.objects.select_for_update().get(pk=budget.pk)
 
 
-@transaction.atomic
 def ballot_cast(
     *,
     budget: Budget,
@@ -579,48 +658,71 @@ def ballot_cast(
 
     Online: ``voter`` is the user; eligibility is the ``vote`` permission (phase, verification level) and the
     district of residence. In person: ``assisted_by`` is the agent, ``person_key`` comes from ``in_person_key``
-    and ``residence`` is the district the agent checked. ``choices``: project public ids (in rank order for
-    ranked ballots) or ``{public id: points}`` for cumulative ballots.
-    Raises PermissionDenied, Conflict (vote not open) or ValidationFailed (``projects``/``points``)."""
+    (or ``in_person_census_key``) and ``residence`` is the district the agent checked. ``choices``: project
+    public ids (in rank order for ranked ballots) or ``{public id: points}`` for cumulative ballots.
+    Raises PermissionDenied, Conflict (vote not open) or ValidationFailed (``projects``/``points``).
+
+    The ballot and its log entry are written by one statement (``_write_ballot``): atomic on its own, so this
+    needs no transaction of its own (in autocommit mode: one round trip to read the voter's facts, one to
+    write and commit); inside a caller's transaction it joins it."""
     if assisted_by is not None:
         require_staff(assisted_by, budget.component)
         if not person_key.startswith(("p", "c")):
             raise ValidationFailed(_("Identify the person voting."), field="full_name")
         if budget.area_id and (residence is None or residence.pk != budget.area_id):
             raise PermissionDenied(_("This vote is for residents of %(area)s.") % {"area": budget.area})
-        key, channel, voter = person_key, Ballot.Channel.IN_PERSON, None
-        if key.startswith("c"):  # a census resident: their account, if they have one, sees this ballot
-            voter = (
-                Membership.objects.filter(census_claims__pk=int(key[1:]))
-                .values_list("user", flat=True)
-                .first()
-            )
-            voter = voter and _UserRef(voter)
+        channel = Ballot.Channel.IN_PERSON
     else:
-        decision = vote_decision(voter, budget)
-        if not decision:
-            raise PermissionDenied(decision.reason)
-        key, channel = f"u{voter.pk}", Ballot.Channel.ONLINE  # or their census entry: see _upsert_ballot
-    cleaned = _clean_choices(budget, choices)
-    written = _upsert_ballot(
-        budget=budget, key=key, voter=voter, channel=channel, assisted_by=assisted_by, choices=cleaned
-    )
-    if written is None:
-        raise Conflict(_("This vote is not open."))
-    key = written[2]
+        channel = Ballot.Channel.ONLINE
+    cleaned = None
+    person = person_key if assisted_by is not None else f"u{getattr(voter, 'pk', '')}"
+    for attempt in range(_CAST_ATTEMPTS):
+        if attempt:  # someone else's ballot for this person landed between our read and our write
+            time.sleep(random.uniform(0, 0.002 * attempt))  # jitter, not a secret
+        with _person_lock(budget, person, take=attempt > 0):
+            if assisted_by is not None:
+                voter, key, expected = _in_person_voter(budget, person_key)
+            else:
+                if budget.status != Budget.Status.OPEN:
+                    raise Conflict(_("This vote is not open."))
+                if voter is None or not voter.is_authenticated:
+                    raise PermissionDenied(
+                        vote_decision(voter, budget).reason or _("Please sign in to take part.")
+                    )
+                level, home_area_id, key, expected = _voter_facts(voter, budget)
+                decision = vote_decision(voter, budget, level=level, home_area_id=home_area_id)
+                if not decision:
+                    raise PermissionDenied(decision.reason)
+            if cleaned is None:
+                cleaned = _clean_choices(budget, choices)
+            written = _write_ballot(
+                budget=budget,
+                key=key,
+                expected=expected,
+                voter=voter,
+                channel=channel,
+                assisted_by=assisted_by,
+                choices=cleaned,
+            )
+        if written is not None:
+            break
+        if Budget.objects.filter(pk=budget.pk).values_list("status", flat=True).first() != Budget.Status.OPEN:
+            raise Conflict(_("This vote is not open."))
+    else:
+        raise Conflict(_("Another ballot of yours is being recorded. Try again in a moment."))
     ballot = Ballot(
         pk=written[0],
-        revision=written[1],
+        revision=expected + 1,
         budget=budget,
         voter_id=getattr(voter, "pk", None),
         voter_key=key,
         channel=channel,
         assisted_by=assisted_by,
         choices=cleaned,
+        receipt_code=written[1],
     )
     if voter is not None and not isinstance(voter, _UserRef):
         ballot.voter = voter
-    ballot.receipt_code = transparency.log_ballot(budget, ballot)
     return ballot
 
 

@@ -21,11 +21,17 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.conf import settings
-from django.db import connection
 
 from parlons.core.models import Organisation
+from parlons.ledger.models import LedgerEntry
 from parlons.ledger.recount import ClosedVote, RecountHook, VerifiedEntry, register_recount
-from parlons.ledger.services import census_commit, checkpoint_create, ledger_append, ledger_append_many
+from parlons.ledger.services import (
+    census_commit,
+    checkpoint_create,
+    ledger_append,
+    ledger_append_many,
+    ledger_prepare,
+)
 from parlons.modules.budgets import vote_rules
 from parlons.modules.budgets.models import Ballot, Budget, Project, Result, SpendingEvent
 
@@ -124,20 +130,20 @@ def log_vote_opened(budget: Budget, *, voter_keys: Iterable[str]) -> None:
     checkpoint_create(organisation=organisation, reason="vote_opened")
 
 
-def log_ballot(budget: Budget, ballot: Ballot) -> str:
-    """Append the ballot's entry; returns its receipt code."""
-    entry = ledger_append(
+def ballot_entry(
+    budget: Budget, *, voter_key: str, choices: Sequence[Sequence[int]], revision: int
+) -> LedgerEntry:
+    """The ballot's log entry, prepared (not stored): ``services._write_ballot`` stores it with the ballot."""
+    return ledger_prepare(
         organisation=organisation_of(budget),
         kind="ballot",
         ref=vote_ref(budget),
-        payload=_ballot_payload(budget, _tally_ids(budget, memo=True), ballot),
+        payload={
+            "voter": pseudonym(budget, voter_key),
+            "choices": _choices(_tally_ids(budget, memo=True), choices),
+            "revision": revision,
+        },
     )
-    with connection.cursor() as cursor:  # one plain statement: this runs once per ballot cast
-        cursor.execute(
-            f"UPDATE {Ballot._meta.db_table} SET receipt_code = %s WHERE id = %s",  # noqa: S608
-            [entry.code, ballot.pk],
-        )
-    return entry.code
 
 
 def log_ballots(budget: Budget, ballots: Sequence[Ballot]) -> None:

@@ -164,3 +164,73 @@ def test_the_census_committed_at_opening_holds_every_eligible_person(citizen, bu
         )
     with pytest.raises(Exception, match="not in the census"):
         census_proof(organisation=org, ref=ref, pseudonym=transparency.pseudonym(budget, "u999999"))
+
+
+def test_a_census_check_during_the_vote_never_gives_a_second_ballot(budget, org, citizen):
+    """A person who voted with their account, then passed the census check, keeps their first key: their next
+    ballot replaces the first one."""
+    first, second = _ids(budget)
+    services.ballot_cast(budget=budget, voter=citizen, choices=[first])
+    voter = _resident(org, citizen)
+    services.ballot_cast(budget=budget, voter=voter, choices=[second])
+    ballot = Ballot.objects.get(budget=budget)
+    assert (ballot.voter_key, ballot.revision, ballot.voter_id) == (f"u{citizen.pk}", 2, citizen.pk)
+    assert selectors.ballot_get(budget=budget, user=voter).pk == ballot.pk
+
+
+@pytest.fixture
+def budget_without_census(org):
+    process = process_create(organisation=org, by=None, title="Budget des quartiers")
+    process.visibility = "public"
+    process.save()
+    phase_create(process=process, by=None, title="Vote", is_current=True)
+    component = component_publish(
+        component=component_add(process=process, by=None, module_key="budgets"), by=None
+    )
+    budget = services.budget_create(component=component, by=None, title="Ville", amount=100_000)
+    for n, cost in enumerate((40_000, 30_000)):
+        project = services.project_submit(
+            budget=budget,
+            by=None,
+            title=f"Projet {n}",
+            description="Une description assez longue.",
+            cost=cost,
+        )
+        services.project_review(project=project, by=None, feasible=True)
+    return services.budget_open(budget=budget, by=None)
+
+
+def test_without_a_census_franceconnect_and_the_desk_share_one_ballot(budget_without_census, citizen, agent):
+    """No census: the desk keys a person by name and birth date; an account verified with FranceConnect carries
+    the same key, from FranceConnect's claims, so online and in person the last ballot counts, never both."""
+    from parlons.accounts.services import franceconnect_mark_verified
+
+    budget = budget_without_census
+    claims = {"given_name": "Jeanne Marie", "family_name": "Lefèvre", "birthdate": "1980-05-14"}
+    voter = franceconnect_mark_verified(user=citizen, claims=claims)
+    first, second = _ids(budget)
+    services.ballot_cast(budget=budget, voter=voter, choices=[first])
+    ballot = Ballot.objects.get(budget=budget)
+    assert ballot.voter_key == services.in_person_key(
+        full_name="Jeanne Marie Lefèvre", birth_date=date(1980, 5, 14)
+    )
+    # At the desk, the agent types the name as on the identity card (accents and case do not matter).
+    key = services.in_person_key(full_name="JEANNE MARIE LEFEVRE", birth_date=date(1980, 5, 14))
+    services.ballot_cast(budget=budget, voter=None, choices=[second], assisted_by=agent, person_key=key)
+    ballot = Ballot.objects.get(budget=budget)
+    assert (ballot.channel, ballot.revision, ballot.voter_id) == ("in_person", 2, citizen.pk)
+    assert selectors.ballot_get(budget=budget, user=voter).pk == ballot.pk
+    services.ballot_cast(budget=budget, voter=voter, choices=[first])
+    ballot = Ballot.objects.get(budget=budget)
+    assert (ballot.channel, ballot.revision) == ("online", 3)
+    # Someone else with another birth date is another person.
+    other = services.in_person_key(full_name="Jeanne Marie Lefèvre", birth_date=date(1981, 5, 14))
+    services.ballot_cast(budget=budget, voter=None, choices=[second], assisted_by=agent, person_key=other)
+    assert Ballot.objects.filter(budget=budget).count() == 2
+
+
+def test_without_a_census_an_account_without_franceconnect_is_its_own_key(budget_without_census, citizen):
+    budget = budget_without_census
+    first, _second = _ids(budget)
+    services.ballot_cast(budget=budget, voter=citizen, choices=[first])
+    assert Ballot.objects.get(budget=budget).voter_key == f"u{citizen.pk}"
