@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse, urlunparse
 
-from bench.measure import Result, results_table, time_calls
+from bench.measure import Result, commit_ceiling, results_table, time_calls
 
 ROOT = Path(__file__).resolve().parent.parent
 DB_NAME = "parlons_ledger_bench"
@@ -191,40 +191,13 @@ def _concurrent_appends(org: Any, callers: int, per_caller: int) -> tuple[float,
     return elapsed, runs
 
 
-def _plain_committer(url: str, count: int, ready: Any) -> None:
-    import psycopg
-
-    with psycopg.connect(url, autocommit=True) as conn:
-        ready.wait()
-        for i in range(count):
-            conn.execute("INSERT INTO bench_commit_ceiling (x) VALUES (%s)", [i])  # its own durable commit
-
-
 def _commit_ceiling(processes: int, per_process: int) -> float:
-    """Plain INSERT per row in autocommit (one durable commit each) from ``processes`` psycopg connections, no
-    Django, no ledger: what this server and this machine's load allow at the same moment (every ballot is one
-    durable commit at least)."""
-    import multiprocessing
-
-    import psycopg
+    """``bench.measure.commit_ceiling`` on this bench's database."""
     from django.db import connection
 
     params = connection.settings_dict
     url = f"postgresql://{params['USER']}@{params['HOST']}:{params['PORT']}/{params['NAME']}"
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute("CREATE TABLE IF NOT EXISTS bench_commit_ceiling (id bigserial PRIMARY KEY, x int)")
-    context = multiprocessing.get_context("spawn")
-    ready = context.Barrier(processes + 1)
-    procs = [
-        context.Process(target=_plain_committer, args=(url, per_process, ready)) for _ in range(processes)
-    ]
-    for p in procs:
-        p.start()
-    ready.wait()
-    start = time.perf_counter()
-    for p in procs:
-        p.join()
-    return processes * per_process / (time.perf_counter() - start)
+    return commit_ceiling(url, processes, per_process)
 
 
 def _bulk_tree(org: Any, size: int) -> tuple[bytes, bytes, int]:

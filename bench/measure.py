@@ -163,3 +163,39 @@ def bench_redis_url() -> str:
     except Exception:  # any failure means: no Redis for this run
         return ""
     return url
+
+
+def _plain_committer(url: str, count: int, ready: Any) -> None:
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        ready.wait()
+        for i in range(count):
+            conn.execute("INSERT INTO bench_commit_ceiling (x) VALUES (%s)", [i])  # its own durable commit
+
+
+def commit_ceiling(url: str, processes: int, per_process: int) -> float:
+    """Rows/s of a plain INSERT per row in autocommit (one durable commit each) from ``processes`` psycopg
+    connections to the PostgreSQL database at ``url``: no Django, no application code. What this server and
+    this machine's load allow at that moment; every ballot or log entry costs at least that commit."""
+    import multiprocessing
+
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("CREATE TABLE IF NOT EXISTS bench_commit_ceiling (id bigserial PRIMARY KEY, x int)")
+    context = multiprocessing.get_context("spawn")
+    ready = context.Barrier(processes + 1)
+    procs = [
+        context.Process(target=_plain_committer, args=(url, per_process, ready)) for _ in range(processes)
+    ]
+    for p in procs:
+        p.start()
+    ready.wait()
+    start = time.perf_counter()
+    for p in procs:
+        p.join()
+    elapsed = time.perf_counter() - start
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("DROP TABLE IF EXISTS bench_commit_ceiling")
+    return processes * per_process / elapsed

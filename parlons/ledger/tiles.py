@@ -7,12 +7,13 @@ rightmost tiles of a tree are partial (width W < 256) and served at ``….p/W``.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import struct
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from parlons.ledger.merkle import node_hash
+from parlons.ledger.merkle import NODE_PREFIX
 
 TILE_WIDTH = 256
 TILE_HEIGHT = 8
@@ -151,10 +152,13 @@ def tile_of_node(level: int, idx: int) -> tuple[TileId, int, int]:
 
 
 def perfect_root(hashes: list[bytes]) -> bytes:
-    """The root of a perfect subtree (2**k hashes of one level), folded pairwise."""
+    """The root of a perfect subtree (2**k hashes of one level), folded pairwise: ``node_hash`` inlined, since
+    a proof at 10 million entries folds about 600 hashes this way."""
+    sha256, prefix = hashlib.sha256, NODE_PREFIX
     level = hashes
     while len(level) > 1:
-        level = [node_hash(level[i], level[i + 1]) for i in range(0, len(level), 2)]
+        pairs = iter(level)
+        level = [sha256(prefix + left + right).digest() for left, right in zip(pairs, pairs, strict=True)]
     return level[0]
 
 
@@ -168,8 +172,8 @@ def nodes_from_tiles(
         data = tiles.get(tile)
         if data is None or len(data) < (offset + count) * 32:
             continue
-        hashes = [bytes(data[(offset + k) * 32 : (offset + k + 1) * 32]) for k in range(count)]
-        out[(level, idx)] = perfect_root(hashes)
+        start = offset * 32
+        out[(level, idx)] = perfect_root([data[o : o + 32] for o in range(start, start + count * 32, 32)])
     return out
 
 
