@@ -118,7 +118,7 @@ class _Compiled:
     def counts_only(cls, election: Election) -> _Compiled:
         """Supporters per project only: all that greedy needs (one C-level count, no ballot merging)."""
         ids = list(election.costs)
-        counts = Counter(chain.from_iterable(set(ballot) for ballot in election.ballots))
+        counts = Counter(chain.from_iterable(map(set, election.ballots)))  # a ballot's repeats count once
         unknown = set(counts) - set(election.costs)
         if unknown:
             raise RuleError(f"A ballot supports an unknown project {sorted(unknown)[0]!r}.")

@@ -22,8 +22,8 @@ CENSUS = b"identifier,birth_date,postal_code\nA123456,1980-05-14,38000\nB654321,
 JEANNE = {"identifier": "a 123 456", "birth_date": date(1980, 5, 14), "postal_code": "38000"}
 
 
-@pytest.fixture
-def budget(org, admin_user):
+def _open_budget(org, *, census: bool = False, admin_user=None):
+    """An open city-wide budget with two projects; ``census``: the town imports its census first."""
     process = process_create(organisation=org, by=None, title="Budget participatif")
     process.visibility = "public"
     process.save()
@@ -41,8 +41,14 @@ def budget(org, admin_user):
             cost=cost,
         )
         services.project_review(project=project, by=None, feasible=True)
-    census_import(organisation=org, by=admin_user, file=CENSUS, filename="recensement.csv")
+    if census:
+        census_import(organisation=org, by=admin_user, file=CENSUS, filename="recensement.csv")
     return services.budget_open(budget=budget, by=None)
+
+
+@pytest.fixture
+def budget(org, admin_user):
+    return _open_budget(org, census=True, admin_user=admin_user)
 
 
 def _ids(budget):
@@ -180,24 +186,7 @@ def test_a_census_check_during_the_vote_never_gives_a_second_ballot(budget, org,
 
 @pytest.fixture
 def budget_without_census(org):
-    process = process_create(organisation=org, by=None, title="Budget des quartiers")
-    process.visibility = "public"
-    process.save()
-    phase_create(process=process, by=None, title="Vote", is_current=True)
-    component = component_publish(
-        component=component_add(process=process, by=None, module_key="budgets"), by=None
-    )
-    budget = services.budget_create(component=component, by=None, title="Ville", amount=100_000)
-    for n, cost in enumerate((40_000, 30_000)):
-        project = services.project_submit(
-            budget=budget,
-            by=None,
-            title=f"Projet {n}",
-            description="Une description assez longue.",
-            cost=cost,
-        )
-        services.project_review(project=project, by=None, feasible=True)
-    return services.budget_open(budget=budget, by=None)
+    return _open_budget(org)
 
 
 def test_without_a_census_franceconnect_and_the_desk_share_one_ballot(budget_without_census, citizen, agent):
