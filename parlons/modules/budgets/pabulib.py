@@ -60,7 +60,8 @@ class PbFile:
                 ballots.append(vote.projects)
             else:
                 ballots.append(tuple(p for p, pts in zip(vote.projects, vote.points, strict=True) if pts > 0))
-        return Election(budget=self.budget, costs=self.costs, ballots=ballots)
+        # ``parse`` rejects a ballot naming a project twice: the ballots are distinct.
+        return Election(budget=self.budget, costs=self.costs, ballots=ballots, distinct=True)
 
 
 def parse_number(text: str, line: int, what: str) -> Number:

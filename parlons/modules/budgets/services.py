@@ -734,8 +734,8 @@ def budget_election(budget: Budget) -> tuple[vote_rules.Election, dict[str, Proj
         [by_pk[pk] for pk, points in choices if points > 0 and pk in by_pk]
         for choices in Ballot.objects.filter(budget=budget).values_list("choices", flat=True).iterator(2000)
     ]
-    election = vote_rules.Election(
-        budget=budget.amount, costs={t: p.cost for t, p in projects.items()}, ballots=ballots
+    election = vote_rules.Election(  # ``_clean_choices`` refuses a project twice on a ballot
+        budget=budget.amount, costs={t: p.cost for t, p in projects.items()}, ballots=ballots, distinct=True
     )
     return election, projects
 

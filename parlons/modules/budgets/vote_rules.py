@@ -59,6 +59,9 @@ class Election:
     budget: Number
     costs: Mapping[str, Number]
     ballots: Sequence[Iterable[str]]
+    # True when whoever built the ballots already made sure no ballot names a project twice (the .pb parser
+    # rejects such a ballot; the platform's ballot check too): counting can then skip removing repeats.
+    distinct: bool = False
 
     def __post_init__(self) -> None:
         if self.budget < 0:
@@ -118,7 +121,8 @@ class _Compiled:
     def counts_only(cls, election: Election) -> _Compiled:
         """Supporters per project only: all that greedy needs (one C-level count, no ballot merging)."""
         ids = list(election.costs)
-        counts = Counter(chain.from_iterable(map(set, election.ballots)))  # a ballot's repeats count once
+        ballots = election.ballots if election.distinct else map(set, election.ballots)  # repeats count once
+        counts = Counter(chain.from_iterable(ballots))
         unknown = set(counts) - set(election.costs)
         if unknown:
             raise RuleError(f"A ballot supports an unknown project {sorted(unknown)[0]!r}.")

@@ -144,3 +144,12 @@ def test_published_tie_rules():
         assert tally(el, rule, tie_break="cost").winners == ("b",)
     with pytest.raises(RuleError, match="Unknown tie rule"):
         tally(el, "mes", tie_break="random")
+
+
+@pytest.mark.parametrize("rule", ["greedy", "mes"])
+def test_a_project_named_twice_on_a_ballot_counts_once(rule):
+    """Ballots from elsewhere than the .pb parser or the platform may repeat a project: one supporter still."""
+    election = Election(budget=10, costs={"a": 6, "b": 6}, ballots=[("a", "a", "a"), ("b",), ("b",)])
+    outcome = tally(election, rule)
+    assert outcome.supporters == {"a": 1, "b": 2}
+    assert outcome.winners == ("b",)
