@@ -601,7 +601,7 @@ def _write_ballot(
         before_sql=lock[0] if connection.vendor == "postgresql" else "",
         before_params=lock[1],
     )
-    if row is None:
+    if row is None or stored is None:
         return None
     return row[0], stored.code
 
