@@ -296,17 +296,29 @@ def _ballots_child(count: int, workers: int = 1) -> dict[str, Any]:
     # connection; PostgreSQL groups their commits. Each reports its own start and end after Django is set up.
     plan = Path(tempfile.mkdtemp()) / "plan.json"
     plan.write_text(json.dumps({"budget": budget.pk, "users": [u.pk for u in users], "ballots": ballots}))
-    code = "import json; from bench.budgets import _cast_slice; print(json.dumps(_cast_slice({!r}, {}, {})))"
+    # Each worker writes its report to a file of its own and its output goes to a file too: a pipe read one
+    # worker after the other could fill up and block a worker in the middle of a transaction.
+    code = "from bench.budgets import _cast_slice; _cast_slice({!r}, {}, {}, {!r})"
+    reports_at = [plan.with_name(f"report-{w}.json") for w in range(workers)]
+    logs = [plan.with_name(f"worker-{w}.log").open("w") for w in range(workers)]
     procs = [
         subprocess.Popen(  # noqa: S603
-            [sys.executable, "-c", code.format(str(plan), w, workers)],
+            [sys.executable, "-c", code.format(str(plan), w, workers, str(reports_at[w]))],
             cwd=ROOT,
-            stdout=subprocess.PIPE,
-            text=True,
+            stdout=logs[w],
+            stderr=subprocess.STDOUT,
         )
         for w in range(workers)
     ]
-    reports = [json.loads(p.communicate()[0].strip().splitlines()[-1]) for p in procs]
+    codes = [p.wait() for p in procs]
+    for log in logs:
+        log.close()
+    if any(codes):
+        failed = codes.index(next(c for c in codes if c))
+        raise RuntimeError(
+            f"ballot worker {failed} failed:\n{plan.with_name(f'worker-{failed}.log').read_text()[-2000:]}"
+        )
+    reports = [json.loads(path.read_text()) for path in reports_at]
     times = [t for r in reports for t in r["times"]]
     total = max(r["end"] for r in reports) - min(r["start"] for r in reports)
     assert Ballot.objects.filter(budget=budget).count() == count, "lost or double-counted ballots"
@@ -314,8 +326,8 @@ def _ballots_child(count: int, workers: int = 1) -> dict[str, Any]:
     return {"count": count, "workers": workers, "seconds": total, "median_s": statistics.median(times)}
 
 
-def _cast_slice(plan_path: str, offset: int, step: int) -> dict[str, Any]:
-    """A bench worker: cast every ``step``-th ballot of the plan from ``offset``; report its own times."""
+def _cast_slice(plan_path: str, offset: int, step: int, report_path: str) -> None:
+    """A bench worker: cast every ``step``-th ballot of the plan from ``offset``; write its own times."""
     import django
 
     django.setup()
@@ -341,7 +353,7 @@ def _cast_slice(plan_path: str, offset: int, step: int) -> dict[str, Any]:
         times.append(time.perf_counter() - t0)
     end = time.time()
     connection.close()
-    return {"start": start, "end": end, "times": times}
+    Path(report_path).write_text(json.dumps({"start": start, "end": end, "times": times}))
 
 
 def ballot_rows(results: list[Result], *, count: int = 3000, workers: int = 1) -> None:

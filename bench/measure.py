@@ -169,7 +169,7 @@ def _plain_committer(url: str, count: int, ready: Any) -> None:
     import psycopg
 
     with psycopg.connect(url, autocommit=True) as conn:
-        ready.wait()
+        ready.wait(timeout=120)
         for i in range(count):
             conn.execute("INSERT INTO bench_commit_ceiling (x) VALUES (%s)", [i])  # its own durable commit
 
@@ -191,7 +191,8 @@ def commit_ceiling(url: str, processes: int, per_process: int) -> float:
     ]
     for p in procs:
         p.start()
-    ready.wait()
+    # A child that dies before the start (e.g. cannot connect) breaks the barrier instead of hanging the bench.
+    ready.wait(timeout=120)
     start = time.perf_counter()
     for p in procs:
         p.join()

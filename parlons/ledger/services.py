@@ -37,6 +37,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from parlons.common.errors import Conflict, ValidationFailed
+from parlons.common.sql import fetchone_pipelined
 from parlons.core.models import Organisation
 from parlons.ledger import census, keys, merkle, note
 from parlons.ledger.entries import encode_entry, receipt_code
@@ -232,18 +233,10 @@ def ledger_append_with(
             " SELECT %s, %s, %s, %s, %s, %s FROM w RETURNING id) SELECT w.* FROM w, q"
         )
         params = [*write_params, *_pending_values(entry)]
-        with connection.cursor() as cursor:
-            if before_sql and not _server_side_binding():
-                # Two statements in one round trip; each gets its own snapshot (READ COMMITTED), so the write
-                # sees what committed while ``before_sql`` waited (a lock).
-                cursor.execute(cursor.mogrify(before_sql, list(before_params)) + ";\n" + sql, params)
-                cursor.nextset()
-            else:
-                with transaction.atomic(savepoint=False):
-                    if before_sql:
-                        cursor.execute(before_sql, list(before_params))
-                    cursor.execute(sql, params)
-            row = cursor.fetchone()
+        # Prepared statements sent in one round trip: no planning per call and, in autocommit mode, one implicit
+        # transaction (the lock, then the write with a snapshot taken once the lock is granted) with one commit.
+        before = [(before_sql, before_params)] if before_sql else []
+        row = fetchone_pipelined([*before, (sql, params)])
         if row is None:
             return None, None
         transaction.on_commit(functools.partial(_integration_requested, organisation.pk))
@@ -257,10 +250,6 @@ def ledger_append_with(
         if row is None:
             return None, None
         return tuple(row), _append_prepared(organisation, [entry])[0]
-
-
-def _server_side_binding() -> bool:
-    return bool(connection.settings_dict.get("OPTIONS", {}).get("server_side_binding"))
 
 
 @transaction.atomic(savepoint=False)  # entries are validated before any write: no savepoint round trips

@@ -25,6 +25,7 @@ from parlons.accounts.models import CensusEntry, Membership, User
 from parlons.accounts.services import census_key
 from parlons.accounts.verification import Level, level_facts_sql, level_from
 from parlons.common.errors import Conflict, PermissionDenied, ValidationFailed
+from parlons.common.sql import fetchone_prepared
 from parlons.core import registry
 from parlons.core.models import Area, Component, DecisionEvent
 from parlons.core.routing import component_reverse
@@ -513,9 +514,7 @@ def _voter_facts(user: Any, budget: Budget) -> tuple[Level, Any, str, int]:
     )
     params = [user.pk, budget.pk, user.pk, organisation_id, fallback]
     params += [user.pk, organisation_id, user.pk, user.pk, organisation_id, budget.pk]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        census_checked, email_confirmed, home_area_id, key, revision = cursor.fetchone()
+    census_checked, email_confirmed, home_area_id, key, revision = fetchone_prepared(sql, params)  # type: ignore[misc]
     level = level_from(user, census_checked=bool(census_checked), email_confirmed=bool(email_confirmed))
     return level, home_area_id, key, revision or 0
 
@@ -569,10 +568,14 @@ def _write_ballot(
     entry = transparency.ballot_entry(budget, voter_key=key, choices=choices, revision=revision)
     ballot_table, budget_table = Ballot._meta.db_table, Budget._meta.db_table
     now = entry.created_at
+    # Typed placeholders on PostgreSQL: the statement is prepared with its parameters bound on the server, where
+    # ``None`` and a JSON text have no type of their own.
+    bigint, jsonb, integer = ("%s::bigint", "%s::jsonb", "%s::integer") if _typed() else ("%s", "%s", "%s")
     sql = (
         f"INSERT INTO {ballot_table} (budget_id, voter_id, voter_key, channel, assisted_by_id, choices, revision,"  # noqa: S608
         " receipt_code, created_at, updated_at)"
-        f" SELECT b.id, %s, %s, %s, %s, %s, %s, %s, %s, %s FROM {budget_table} b WHERE b.id = %s AND b.status = %s"
+        f" SELECT b.id, {bigint}, %s, %s, {bigint}, {jsonb}, {integer}, %s, %s, %s"
+        f" FROM {budget_table} b WHERE b.id = %s AND b.status = %s"
         " ON CONFLICT (budget_id, voter_key) DO UPDATE SET choices = excluded.choices, channel = excluded.channel,"
         f" voter_id = COALESCE(excluded.voter_id, {ballot_table}.voter_id),"
         f" assisted_by_id = excluded.assisted_by_id, revision = {ballot_table}.revision + 1,"
@@ -604,6 +607,10 @@ def _write_ballot(
     if row is None or stored is None:
         return None
     return row[0], stored.code
+
+
+def _typed() -> bool:
+    return connection.vendor == "postgresql"
 
 
 class _UserRef:
