@@ -313,12 +313,21 @@ def _take_pending(organisation: Organisation, limit: int | None) -> list[tuple[A
         limit_sql = "LIMIT %s" if limit else ""
         params: list[Any] = [organisation.pk] + ([limit] if limit else [])
         with connection.cursor() as cursor:
+            # The oldest ``limit`` ids by walking the (organisation, id) index, and each row by its primary key:
+            # a queue table's statistics lag behind its churn (rows in by the thousand, out by the batch), and a
+            # plan built on them (a bitmap or sequential scan of the whole queue, then a sort) would make every
+            # batch cost the size of the queue. The settings hold for this statement only.
+            forced = bool(limit)
+            if forced:
+                cursor.execute("SET LOCAL enable_seqscan = off; SET LOCAL enable_bitmapscan = off")
             cursor.execute(
                 f"DELETE FROM {table} WHERE id IN (SELECT id FROM {table} WHERE organisation_id = %s"  # noqa: S608
-                f" ORDER BY id {limit_sql}) RETURNING id, kind, ref, data, code, created_at",
+                f" ORDER BY organisation_id, id {limit_sql}) RETURNING id, kind, ref, data, code, created_at",
                 params,
             )
             rows = cursor.fetchall()
+            if forced:
+                cursor.execute("SET LOCAL enable_seqscan TO DEFAULT; SET LOCAL enable_bitmapscan TO DEFAULT")
         rows.sort(key=lambda r: r[0])
         return rows
     qs = LedgerPending.objects.filter(organisation=organisation).order_by("id")

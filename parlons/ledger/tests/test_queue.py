@@ -7,7 +7,7 @@ import datetime as dt
 import json
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 from django.test import override_settings
 from django.urls import reverse
 
@@ -151,3 +151,20 @@ def test_receipt_check_says_whether_the_ballot_was_in_the_census(org, client_for
     assert "in the census committed when the vote opened (2 eligible people)" in page
     page = client_for().get(url, {"code": outside.code}).content.decode()
     assert "is not in the census committed when the vote opened" in page
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="planner settings are PostgreSQL's")
+def test_the_sequencer_dequeues_by_the_queue_index_and_leaves_the_callers_planner_as_it_was(org):
+    codes = [queued(org, {"n": n}).code for n in range(5)]
+    with transaction.atomic(), connection.cursor() as cursor:
+        assert len(services.ledger_integrate(organisation=org, limit=2)) == 2
+        cursor.execute("SHOW enable_seqscan")
+        seqscan = cursor.fetchone()[0]
+        cursor.execute("SHOW enable_bitmapscan")
+        assert (seqscan, cursor.fetchone()[0]) == ("on", "on")
+        assert len(services.ledger_integrate(organisation=org, limit=2)) == 2
+    assert services.ledger_integrate(organisation=org, limit=2) != {}
+    stored = list(
+        LedgerEntry.objects.filter(organisation=org).order_by("index").values_list("code", flat=True)
+    )
+    assert stored == codes  # oldest first, batch after batch
