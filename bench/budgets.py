@@ -392,8 +392,11 @@ def ballot_rows(results: list[Result], *, count: int = 3000, workers: int = 1) -
         max(workers, 1),
         max(count // max(workers, 1), 1),
     )
-    # One row per run: the time per ballot of the whole run (wall time / ballots), against 1 ms (1,000/s).
+    # One row per run: the time per ballot of the whole run (wall time / ballots), against 1 ms (1,000/s) for the
+    # machine's rate, i.e. with concurrent casts as ``parlons serve`` runs them (2 workers x 4 threads: up to 8 at
+    # once). One process alone waits for each commit in turn: its row measures that latency, without the target.
     per_ballot = data["seconds"] / data["count"]
+    concurrent = workers > 1
     results.append(
         Result(
             what=f"budgets ballot_cast ({workers} process{'es' if workers > 1 else ''})",
@@ -403,9 +406,14 @@ def ballot_rows(results: list[Result], *, count: int = 3000, workers: int = 1) -
             median_ms=round(per_ballot * 1000, 3),
             p95_ms=round(per_ballot * 1000, 3),
             peak_memory_mb=0.0,
-            target_ms=1.0,
+            target_ms=1.0 if concurrent else None,
             note=f"{rate:.0f} ballots/s, one call {data['median_s'] * 1000:.2f} ms median;"
-            f" task queue in {'Redis' if redis_url else 'SQLite (no Redis server)'};"
+            + (
+                ""
+                if concurrent
+                else " one cast at a time, so no target (the target is the rows with concurrent casts);"
+            )
+            + f" task queue in {'Redis' if redis_url else 'SQLite (no Redis server)'};"
             f" plain INSERT + commit from {workers} process{'es' if workers > 1 else ''}: {ceiling:,.0f}/s",
         )
     )
