@@ -13,6 +13,7 @@ bound when pabutools hit its time limit) and whether the winners are identical.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import statistics
@@ -81,13 +82,22 @@ def _pabutools(path: Path, rule: str, limit: float) -> dict[str, Any] | None:
 
 
 def _time(call: Any, *, runs: int = 5, budget_s: float = 3.0) -> tuple[list[float], Any]:
-    """Up to ``runs`` timings of ``call()`` in seconds (fewer once ``budget_s`` is spent), and its last value."""
+    """Up to ``runs`` timings of ``call()`` in seconds (fewer once ``budget_s`` is spent), and its last value.
+
+    As ``timeit`` does, the cyclic garbage collector is run before each call and kept off during it: a
+    collection of the previous runs' garbage landing in one run of a few milliseconds doubled it."""
     times: list[float] = []
     value = None
     while len(times) < runs and (not times or sum(times) < budget_s):
-        t0 = time.perf_counter()
-        value = call()
-        times.append(time.perf_counter() - t0)
+        value = None
+        gc.collect()
+        gc.disable()
+        try:
+            t0 = time.perf_counter()
+            value = call()
+            times.append(time.perf_counter() - t0)
+        finally:
+            gc.enable()
     return times, value
 
 
