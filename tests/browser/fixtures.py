@@ -111,3 +111,19 @@ def describe(url: str, violations: list[dict[str, Any]]) -> str:
             summary = (node.get("failureSummary") or "").replace("\n", "\n         ")
             lines.append(f"         {summary}")
     return "\n".join(lines)
+
+
+def demo_component(module_key: str) -> Any:
+    """The demo town's first published component of ``module_key`` in a public process (with its process)."""
+    from parlons.core.models import Component
+
+    component = (
+        Component.objects.filter(
+            module_key=module_key, published_at__isnull=False, process__visibility="public"
+        )
+        .select_related("process")
+        .order_by("pk")
+        .first()
+    )
+    assert component is not None, f"the demo has a {module_key} component"
+    return component

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.fixtures import axe_violations, describe, login
+from tests.browser.fixtures import axe_violations, demo_component, describe, login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -16,18 +16,7 @@ ADMIN = "admin@valmont.demo"
 
 
 def _component():
-    from parlons.core.models import Component
-
-    component = (
-        Component.objects.filter(
-            module_key="consultations", published_at__isnull=False, process__visibility="public"
-        )
-        .select_related("process")
-        .order_by("pk")
-        .first()
-    )
-    assert component is not None, "the demo has a consultations component"
-    return component
+    return demo_component("consultations")
 
 
 def test_consultation_pages_have_no_wcag_violations(site, context, page):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from parlons.modules.reports.tests.conftest import jpeg
-from tests.browser.fixtures import axe_violations, describe, login
+from tests.browser.fixtures import axe_violations, demo_component, describe, login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -15,18 +15,7 @@ CENTRE = {"latitude": 47.4003, "longitude": 0.9806}
 
 
 def _component():
-    from parlons.core.models import Component
-
-    component = (
-        Component.objects.filter(
-            module_key="reports", published_at__isnull=False, process__visibility="public"
-        )
-        .select_related("process")
-        .order_by("pk")
-        .first()
-    )
-    assert component is not None, "the demo has a reports component"
-    return component
+    return demo_component("reports")
 
 
 def _component_url():
